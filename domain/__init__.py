@@ -1,0 +1,1 @@
+"""The DMS domain: model, pricing, commands and services. Imports no framework."""

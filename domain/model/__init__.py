@@ -1,0 +1,1 @@
+"""Plain dataclasses for the business: catalog, parties, orders, schemes, ledger."""

@@ -1,0 +1,1 @@
+"""Service layer: command handlers, unit of work, read views, file imports."""

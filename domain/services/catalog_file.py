@@ -1,0 +1,87 @@
+"""Catalog CSV (spec/nlu-eval.md) -> products, with every bad row named."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from domain.errors import ImportFailed, RowError
+from domain.model.catalog import Product
+
+CATALOG_COLUMNS = (
+    "sku", "name", "brand", "category", "base_unit", "pack_units",
+    "default_unit", "price", "mrp", "aliases",
+)
+REQUIRED = ("sku", "name", "brand", "category", "base_unit", "price")
+
+
+def _money(raw: str, column: str, line: int, errors: list[RowError]) -> Decimal:
+    try:
+        value = Decimal(raw.strip() or "0")
+    except InvalidOperation:
+        errors.append(RowError(line, column, f"not a number: {raw!r}"))
+        return Decimal("0")
+    if not value.is_finite() or value < 0:
+        errors.append(RowError(line, column, f"must be zero or more: {raw!r}"))
+    return value
+
+
+def _pack_units(raw: str, line: int, errors: list[RowError]) -> dict[str, int]:
+    units: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        name, eq, count = part.partition("=")
+        if not eq or not name.strip() or not count.strip().isdigit() or int(count) < 1:
+            errors.append(RowError(line, "pack_units", f"expected name=count, got {part!r}"))
+            continue
+        units[name.strip().lower()] = int(count)
+    return units
+
+
+def parse_catalog_csv(text: str) -> list[Product]:
+    """All rows or none: raises ImportFailed listing every bad row."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ImportFailed([RowError(1, c, "column missing from header") for c in missing])
+    products: list[Product] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        row_errors: list[RowError] = []
+        for column in REQUIRED:
+            if not row.get(column):
+                row_errors.append(RowError(line, column, "required"))
+        sku = row.get("sku", "")
+        if sku and sku in seen:
+            row_errors.append(RowError(line, "sku", f"duplicate of line {seen[sku]}"))
+        price = _money(row.get("price", ""), "price", line, row_errors)
+        mrp = _money(row.get("mrp", ""), "mrp", line, row_errors)
+        base_unit = row.get("base_unit", "").lower()
+        packs = _pack_units(row.get("pack_units", ""), line, row_errors)
+        default_unit = (row.get("default_unit") or base_unit).lower()
+        if base_unit and default_unit not in {base_unit, *packs}:
+            row_errors.append(
+                RowError(line, "default_unit", f"{default_unit!r} is neither base nor pack unit")
+            )
+        errors.extend(row_errors)
+        if row_errors:
+            continue
+        seen[sku] = line
+        aliases = tuple(a.strip() for a in row.get("aliases", "").split("|") if a.strip())
+        products.append(
+            Product(
+                sku=sku, name=row["name"], brand=row["brand"], category=row["category"],
+                base_unit=base_unit, pack_units=packs, default_unit=default_unit,
+                price=price, mrp=mrp, aliases=aliases,
+            )
+        )
+    if errors:
+        raise ImportFailed(errors)
+    return products
+
+
+def load_catalog_csv(path: Path) -> list[Product]:
+    return parse_catalog_csv(path.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""Chat message -> structured parse (intent, items, period ...). Uses only the domain model."""
