@@ -1,0 +1,1 @@
+"""The FastAPI app (webhooks, admin console, web chat) and the `dms` command."""

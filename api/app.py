@@ -1,0 +1,74 @@
+"""The FastAPI app factory: lifespan, routers, and the edge mapping of errors to HTTP."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError
+
+from api.bootstrap import Services, bootstrap
+from api.routes import health, webchat, webhooks
+from api.routes.admin import orders
+from api.settings import Settings
+from bot.locks import SenderBusy
+from domain.errors import Conflict, DomainError, Forbidden, NotFound
+
+log = logging.getLogger("dms.app")
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or (services.settings if services else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wired = services or bootstrap(settings)
+        app.state.services = wired
+        log.info("channels: twilio=%s web_chat=%s redis=%s",
+                 "on" if settings.twilio_enabled else "off (TWILIO_AUTH_TOKEN unset)",
+                 "on" if settings.web_chat_enabled else "off",
+                 "on" if settings.REDIS_URL else "off (in-process state)")
+        try:
+            yield
+        finally:
+            if services is None:
+                wired.close()
+
+    app = FastAPI(title="chat-dms", version="0.1.0", lifespan=lifespan,
+                  description="A distribution management system that lives in chat.")
+    for router in (health.router, webhooks.router, webchat.router, orders.router):
+        app.include_router(router)
+    _error_handlers(app)
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    def unavailable(reason: str) -> JSONResponse:
+        # 503 + Retry-After makes Twilio and Telegram deliver the message again later.
+        return JSONResponse({"detail": reason}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(SenderBusy)
+    async def _busy(request: Request, exc: SenderBusy) -> JSONResponse:
+        return unavailable("the previous message from this sender is still being handled")
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return unavailable("the database is unavailable")
+
+    @app.exception_handler(RedisConnectionError)
+    @app.exception_handler(RedisTimeoutError)
+    async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("redis unavailable: %s", type(exc).__name__)
+        return unavailable("redis is unavailable")
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        code = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else (
+            409 if isinstance(exc, Conflict) else 422)
+        return JSONResponse({"detail": str(exc)}, status_code=code)

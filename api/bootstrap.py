@@ -1,0 +1,78 @@
+"""Wires the app once: settings -> engine, stores, parser, dialogue, inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis import Redis
+from sqlalchemy.engine import Engine
+
+from api.settings import Settings
+from bot.catalog_cache import CatalogCache
+from bot.dedup import InMemoryReplyCache, RedisReplyCache, ReplyCache
+from bot.dialogue import Dialogue
+from bot.inbox import Inbox
+from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderLocks
+from bot.state import ConversationStore, InMemoryConversationStore, RedisConversationStore
+from domain.adapters.database import make_engine, migrate
+from domain.adapters.sql_uow import SqlUnitOfWork
+from domain.model.catalog import Product
+from domain.services.unit_of_work import UnitOfWork
+from nlu.builtin_parser import BuiltinParser
+from nlu.parser import Parser
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    redis: Redis | None
+    catalog: CatalogCache
+    states: ConversationStore
+    inbox: Inbox
+
+    def uow(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.redis is not None:
+            self.redis.close()
+
+
+def builtin_parser(products: Sequence[Product]) -> Parser:
+    return BuiltinParser(products)
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    run_migrations: bool = True,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Services:
+    if run_migrations:
+        migrate(settings.DATABASE_URL)
+    engine = make_engine(settings.DATABASE_URL)
+    redis = Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+    states: ConversationStore
+    reply_cache: ReplyCache
+    locks: SenderLocks
+    if redis is not None:
+        states = RedisConversationStore(redis, settings.CONVERSATION_TTL_SECONDS)
+        reply_cache = RedisReplyCache(redis, settings.DEDUP_TTL_SECONDS)
+        locks = RedisSenderLocks(redis, settings.SENDER_LOCK_WAIT_SECONDS,
+                                 settings.SENDER_LOCK_LEASE_SECONDS)
+    else:
+        states = InMemoryConversationStore(settings.CONVERSATION_TTL_SECONDS)
+        reply_cache = InMemoryReplyCache(settings.DEDUP_TTL_SECONDS)
+        locks = InProcessSenderLocks(settings.SENDER_LOCK_WAIT_SECONDS)
+
+    def uow_factory() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    catalog = CatalogCache(builtin_parser)
+    dialogue = Dialogue(uow_factory, catalog, states, clock)
+    inbox = Inbox(uow_factory, dialogue, reply_cache, locks)
+    return Services(settings, engine, redis, catalog, states, inbox)

@@ -1,0 +1,157 @@
+"""The `dms` command (spec/runtime.md)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from api.settings import Settings
+from domain.errors import ImportFailed
+from domain.services.imports import ImportReport
+
+
+def _uow(settings: Settings):  # type: ignore[no-untyped-def]
+    from domain.adapters.database import make_engine, migrate
+    from domain.adapters.sql_uow import SqlUnitOfWork
+
+    migrate(settings.DATABASE_URL)
+    return SqlUnitOfWork(make_engine(settings.DATABASE_URL))
+
+
+def _import(args: argparse.Namespace, run: Callable[..., ImportReport]) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = run(_uow(Settings()), text)
+    except ImportFailed as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    print(report)
+    return 0
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from domain.services.imports import import_catalog
+
+    return _import(args, import_catalog)
+
+
+def cmd_parties_import(args: argparse.Namespace) -> int:
+    from domain.services.imports import import_parties
+
+    return _import(args, import_parties)
+
+
+def cmd_schemes_import(args: argparse.Namespace) -> int:
+    from domain.services.imports import import_schemes
+
+    return _import(args, import_schemes)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from domain.adapters.database import migrate
+
+    settings = Settings()
+    migrate(settings.DATABASE_URL)
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, proxy_headers=True, log_level="info")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from domain.services.demo_data import build_demo
+
+    settings = Settings()
+    report = build_demo(_uow(settings))
+    print(report)
+    if args.data_only:
+        return 0
+    print("Web chat:  http://127.0.0.1:8000/chat")
+    print("API docs:  http://127.0.0.1:8000/docs")
+    return cmd_serve(argparse.Namespace(host="127.0.0.1", port=8000, workers=1))
+
+
+def cmd_nlu_parse(args: argparse.Namespace) -> int:
+    from nlu.evaluation import run_nlu_parse
+
+    return run_nlu_parse(Path(args.catalog), args.text, args.role, sys.stdout)
+
+
+def cmd_nlu_eval(args: argparse.Namespace) -> int:
+    from nlu.evaluation import run_nlu_eval
+
+    predictions = Path(args.predictions) if args.predictions else None
+    return run_nlu_eval(Path(args.catalog), Path(args.cases), args.json, predictions, sys.stdout)
+
+
+def cmd_schemes_eval(args: argparse.Namespace) -> int:
+    from domain.services.scheme_eval import run_scheme_eval
+
+    return run_scheme_eval(Path(args.catalog), Path(args.cases), args.json, sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dms", description="chat-dms: the DMS that lives in chat")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="create the demo data set (if absent) and serve")
+    demo.add_argument("--data-only", action="store_true", help="stop after the data")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve webhooks, console and web chat")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    for name, func, what in (
+        ("catalog", cmd_catalog_import, "products CSV"),
+        ("parties", cmd_parties_import, "parties CSV"),
+        ("schemes", cmd_schemes_import, "schemes JSON or YAML"),
+    ):
+        group = sub.add_parser(name).add_subparsers(dest="action", required=True)
+        imp = group.add_parser("import", help=f"upsert from a {what} (all or nothing)")
+        imp.add_argument("file")
+        imp.set_defaults(func=func)
+        if name == "schemes":
+            ev = group.add_parser("eval", help="price evaluation cases (schemes.md)")
+            ev.add_argument("--catalog", required=True)
+            ev.add_argument("--json", action="store_true")
+            ev.add_argument("cases")
+            ev.set_defaults(func=cmd_schemes_eval)
+
+    nlu = sub.add_parser("nlu").add_subparsers(dest="action", required=True)
+    parse = nlu.add_parser("parse", help="parse one message and print it as JSON")
+    parse.add_argument("--catalog", required=True)
+    parse.add_argument("--role", default="retailer")
+    parse.add_argument("text")
+    parse.set_defaults(func=cmd_nlu_parse)
+    ev = nlu.add_parser("eval", help="score the parser on annotated messages (nlu-eval.md)")
+    ev.add_argument("--catalog", required=True)
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--predictions")
+    ev.add_argument("cases")
+    ev.set_defaults(func=cmd_nlu_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

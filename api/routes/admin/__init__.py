@@ -1,0 +1,1 @@
+"""The admin console: one router per resource, bearer-token auth."""

@@ -1,0 +1,64 @@
+"""The web chat: a page to talk to the bot as any demo party, through the same inbox."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ServicesDep
+from bot.channels import webchat
+
+router = APIRouter(prefix="/chat", tags=["webchat"])
+
+
+def web_chat_on(services: ServicesDep) -> None:
+    if not services.settings.web_chat_enabled:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the web chat is off")
+
+
+WebChatOn = Annotated[None, Depends(web_chat_on)]
+
+
+class ChatPartyPublic(BaseModel):
+    id: str
+    name: str
+    role: str
+
+
+class ChatMessageIn(BaseModel):
+    party_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(default="", max_length=20_000)
+    payload: str | None = Field(default=None, max_length=200)
+    message_id: str | None = Field(default=None, max_length=100)
+
+
+class ChatReplyOut(BaseModel):
+    replies: list[dict[str, Any]]
+
+
+@router.get("", response_class=HTMLResponse, operation_id="chat_page", include_in_schema=False)
+def chat_page(_: WebChatOn) -> HTMLResponse:
+    return HTMLResponse(files("api.static").joinpath("chat.html").read_text(encoding="utf-8"))
+
+
+@router.get("/parties", operation_id="chat_parties")
+def chat_parties(services: ServicesDep, _: WebChatOn) -> dict[str, Any]:
+    with services.uow() as uow:
+        parties = [ChatPartyPublic(id=p.id, name=p.name, role=p.role.value)
+                   for p in uow.parties.list() if p.active]
+    return {"data": parties, "count": len(parties)}
+
+
+@router.post("/messages", operation_id="chat_send")
+async def chat_send(body: ChatMessageIn, services: ServicesDep, _: WebChatOn) -> ChatReplyOut:
+    with services.uow() as uow:
+        if uow.parties.get(body.party_id) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no party {body.party_id}")
+    msg = webchat.to_incoming(body.party_id, body.text, body.payload, body.message_id)
+    replies = await run_in_threadpool(services.inbox.handle, msg)
+    return ChatReplyOut(replies=webchat.render(replies))

@@ -1,0 +1,1 @@
+"""Chat: channel adapters, dialogue, conversation state, dedup and locks."""

@@ -1,0 +1,1 @@
+"""One module per vendor: its payload -> IncomingMessage, replies -> its format and limits."""

@@ -1,0 +1,82 @@
+"""WhatsApp through Twilio: signed form posts in, TwiML out.
+
+Twilio signs the full public URL plus the sorted form fields with the auth token; the
+check uses twilio's own RequestValidator. A WhatsApp message over Twilio holds at most
+1,600 characters, so long replies go as several <Message> elements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.messages import IncomingMessage, Reply
+
+MAX_CHARS = 1600
+CHANNEL = "whatsapp"
+
+
+def signature_ok(auth_token: str, url: str, form: Mapping[str, str], signature: str | None
+                 ) -> bool:
+    if not signature:
+        return False
+    return bool(RequestValidator(auth_token).validate(url, dict(form), signature))
+
+
+def to_incoming(form: Mapping[str, str]) -> IncomingMessage | None:
+    """None when the post is not an inbound message (no sid or sender)."""
+    sid, sender = form.get("MessageSid", ""), form.get("From", "")
+    if not sid or not sender:
+        return None
+    try:
+        media = int(form.get("NumMedia", "0") or 0)
+    except ValueError:
+        media = 0
+    return IncomingMessage(
+        channel=CHANNEL,
+        message_id=sid,
+        sender=sender.removeprefix("whatsapp:").strip(),
+        text=form.get("Body", ""),
+        payload=form.get("ButtonPayload") or None,
+        media_count=media,
+    )
+
+
+def render_text(reply: Reply) -> str:
+    """WhatsApp over Twilio has no free-form buttons: offer them as numbered choices."""
+    if not reply.buttons:
+        return reply.text
+    options = "\n".join(f"{n}. {b.title}" for n, b in enumerate(reply.buttons, start=1))
+    return f"{reply.text}\n\nReply with a number:\n{options}"
+
+
+def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line ends where possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def render_twiml(replies: list[Reply]) -> str:
+    response = MessagingResponse()
+    for reply in replies:
+        for piece in split_text(render_text(reply)):
+            response.message(piece)
+    return str(response)

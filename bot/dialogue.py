@@ -1,0 +1,392 @@
+"""Dialogue v1: a registered party's message + conversation state -> commands -> replies.
+
+State (JSON, per party, with a TTL):
+  draft    {"id", "lines": [{"sku", "qty", "unit"}]}   the order being built
+  pending  [{"text", "qty", "unit", "candidates"}]     ambiguous mentions still to ask about
+  choices  [payload, ...]                               the buttons last shown, so "2" works
+  placed   {"draft_id", "number"}                       the last confirmed draft
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from bot.catalog_cache import CatalogCache, CatalogSnapshot
+from bot.messages import Button, IncomingMessage, Reply
+from bot.replies import (
+    EXAMPLE_ORDER,
+    HELP_TEXT,
+    draft_reply,
+    order_summary,
+    placed_reply,
+    qty_text,
+)
+from bot.state import ConversationStore, State
+from domain.commands import DraftLine, PlaceOrder
+from domain.errors import DomainError
+from domain.model.party import Party, Role
+from domain.model.scheme import Scheme
+from domain.services.ordering import check_line, place_order, price_draft
+from domain.services.schemes_live import live_schemes
+from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from nlu.parse_result import Parse, ParseContext, ParsedItem
+
+EDIT_QTY = re.compile(
+    r"^(?:make|change|set|update)\s+(?P<what>.+?)\s+(?:to\s+|=\s*)?"
+    r"(?P<amount>\d+(?:\.\d+)?\s*[a-z]*)\.?$"
+)
+REMOVE_FIRST = re.compile(r"^(?:remove|delete|drop|cancel|hatao|nikalo)\s+(?P<what>.+)$")
+REMOVE_LAST = re.compile(r"^(?P<what>.+?)\s+(?:hatao|hata do|nikalo|nikal do|remove karo)$")
+ADD = re.compile(r"^(?:add|also|plus)\s+(?P<rest>.+)$")
+NOT_ON_CHAT_YET = {
+    "return_request": "returns",
+    "statement_query": "account statements",
+    "log_visit": "visit logging",
+    "loyalty_points": "loyalty points",
+    "recommend": "suggested baskets",
+}
+MATCH_THRESHOLD = 70
+
+
+@dataclass
+class Turn:
+    """What one message works on: the party, their state and the loaded catalog."""
+
+    party: Party
+    state: State
+    snapshot: CatalogSnapshot
+    at: datetime
+    channel: str
+    history: dict[str, int]
+
+
+class Dialogue:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        catalog: CatalogCache,
+        states: ConversationStore,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.catalog = catalog
+        self.states = states
+        self.clock = clock
+
+    # -- entry -------------------------------------------------------------------------
+
+    def respond(self, msg: IncomingMessage, party: Party) -> list[Reply]:
+        with self.uow_factory() as uow:
+            snapshot = self.catalog.current(uow)
+            history = uow.orders.sku_counts(party.id) if party.role == Role.RETAILER else {}
+        turn = Turn(party, self.states.load(party.id), snapshot, self.clock(), msg.channel,
+                    history)
+        try:
+            replies = self._route(turn, msg)
+        except DomainError as exc:
+            replies = [Reply(f"Sorry, {exc}")]
+        if turn.state:
+            self.states.save(party.id, turn.state)
+        else:
+            self.states.clear(party.id)
+        return replies
+
+    def _route(self, turn: Turn, msg: IncomingMessage) -> list[Reply]:
+        text = " ".join((msg.payload or msg.text).split())
+        choices: list[str] = turn.state.pop("choices", [])
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            text = choices[int(text) - 1]
+        lowered = text.lower()
+        if lowered.startswith("pick:"):
+            return self._pick(turn, lowered.removeprefix("pick:").upper())
+        if turn.state.get("draft") and turn.party.role == Role.RETAILER:
+            edited = self._edit(turn, lowered)
+            if edited is not None:
+                return edited
+        parse = turn.snapshot.parser.parse(
+            text,
+            ParseContext(role=turn.party.role.value, now=turn.at, sender=turn.party.id,
+                         history=turn.history),
+        )
+        return self._by_intent(turn, parse)
+
+    def _by_intent(self, turn: Turn, parse: Parse) -> list[Reply]:
+        intent = parse.intent
+        if intent in ("place_order", "reorder_last", "confirm", "cancel"):
+            if turn.party.role != Role.RETAILER:
+                return [Reply(
+                    f"Ordering on this chat is for retailers; you are registered as a "
+                    f"{turn.party.role.value}. Type 'help' to see what you can do here."
+                )]
+            if intent == "place_order":
+                return self._add_items(turn, parse)
+            if intent == "reorder_last":
+                return self._reorder_last(turn)
+            if intent == "confirm":
+                return self._confirm(turn)
+            return self._cancel(turn)
+        if intent == "order_status":
+            return self._order_status(turn)
+        if intent == "show_schemes":
+            return [self._offers(turn)]
+        if intent in NOT_ON_CHAT_YET:
+            return [Reply(
+                f"Sorry, {NOT_ON_CHAT_YET[intent]} are not available on this chat yet. "
+                "Please ask your distributor or sales rep for now."
+            )]
+        if intent == "greet":
+            return [Reply(f"Namaste {turn.party.name}! 🙏\n{HELP_TEXT}")]
+        if intent == "help":
+            return [Reply(HELP_TEXT)]
+        return [Reply(
+            "Sorry, I didn't understand that. To order, type e.g. "
+            f"'{EXAMPLE_ORDER}'. Type 'help' for more."
+        )]
+
+    # -- building the draft -------------------------------------------------------------
+
+    def _draft(self, turn: Turn) -> dict[str, Any]:
+        draft: dict[str, Any] = turn.state.setdefault(
+            "draft", {"id": uuid.uuid4().hex, "lines": []}
+        )
+        return draft
+
+    def _add_line(self, turn: Turn, sku: str, qty: Decimal, unit: str | None) -> None:
+        product = turn.snapshot.products[sku]
+        check_line(product, qty, unit)
+        lines: list[dict[str, Any]] = self._draft(turn)["lines"]
+        for line in lines:
+            if line["sku"] == sku and (line["unit"] or product.default_unit) == (
+                unit or product.default_unit
+            ):
+                merged = Decimal(line["qty"]) + qty
+                check_line(product, merged, unit)
+                line["qty"] = str(merged)
+                return
+        lines.append({"sku": sku, "qty": str(qty), "unit": unit})
+
+    def _add_items(self, turn: Turn, parse: Parse) -> list[Reply]:
+        problems: list[str] = []
+        for item in parse.items:
+            if item.sku is None:
+                turn.state.setdefault("pending", []).append(_pending(item))
+                continue
+            try:
+                self._add_line(turn, item.sku, item.qty, item.unit)
+            except DomainError as exc:
+                problems.append(str(exc))
+        not_found = [self._not_found(turn, phrase) for phrase in parse.unknown]
+        notes = [f"{turn.snapshot.products[i.sku].name}: {i.note}"
+                 for i in parse.items if i.note and i.sku in turn.snapshot.products]
+        if not parse.items and not turn.state.get("draft"):
+            if not_found:
+                return [Reply("\n".join(["I couldn't match any product in that message.",
+                                         *not_found]))]
+            return [Reply(f"I couldn't find any products in that. Try e.g. '{EXAMPLE_ORDER}'.")]
+        return self._show(turn, notes=[*notes, *problems], not_found=not_found)
+
+    def _not_found(self, turn: Turn, phrase: str) -> str:
+        suggestions = turn.snapshot.parser.suggest(phrase, 3)
+        names = [turn.snapshot.products[sku].name for sku, _ in suggestions
+                 if sku in turn.snapshot.products]
+        if names:
+            return f"Didn't find '{phrase}'. Did you mean: {'; '.join(names)}?"
+        return f"Didn't find '{phrase}' in the catalog."
+
+    def _show(self, turn: Turn, notes: list[str] | None = None,
+              not_found: list[str] | None = None) -> list[Reply]:
+        """Ask about the next ambiguous mention, or show the priced draft."""
+        pending: list[dict[str, Any]] = turn.state.get("pending", [])
+        if pending:
+            ask = pending[0]
+            buttons = [Button(turn.snapshot.products[sku].name, f"pick:{sku}")
+                       for sku in ask["candidates"] if sku in turn.snapshot.products][:10]
+            buttons.append(Button("None of these", "pick:-"))
+            turn.state["choices"] = [b.payload for b in buttons]
+            unit = ask["unit"]
+            qty = qty_text(Decimal(ask["qty"]), unit) if unit else ask["qty"]
+            head = "\n".join([*(notes or []), *(not_found or [])])
+            question = f"Which one did you mean by '{ask['text']}' ({qty})?"
+            return [Reply(f"{head}\n{question}" if head else question, tuple(buttons))]
+        draft = turn.state.get("draft")
+        if not draft or not draft["lines"]:
+            turn.state.pop("draft", None)
+            lines = [*(notes or []), *(not_found or []), "Your draft order is empty."]
+            return [Reply("\n".join(lines))]
+        priced = price_draft(_draft_lines(draft), turn.snapshot.products,
+                             turn.snapshot.scheme_index, turn.party, turn.at)
+        reply = draft_reply(priced, turn.snapshot.products, notes or [], not_found or [])
+        turn.state["choices"] = [b.payload for b in reply.buttons]
+        return [reply]
+
+    def _pick(self, turn: Turn, sku: str) -> list[Reply]:
+        pending: list[dict[str, Any]] = turn.state.get("pending", [])
+        if not pending:
+            return self._show(turn) if turn.state.get("draft") else [Reply(
+                "There is nothing waiting for a choice. Send your order any time.")]
+        ask = pending.pop(0)
+        if not pending:
+            turn.state.pop("pending")
+        notes: list[str] = []
+        if sku != "-" and sku in ask["candidates"]:
+            try:
+                self._add_line(turn, sku, Decimal(ask["qty"]), ask["unit"])
+            except DomainError as exc:
+                notes.append(str(exc))
+        else:
+            notes.append(f"Left out '{ask['text']}'.")
+        return self._show(turn, notes=notes)
+
+    # -- editing --------------------------------------------------------------------------
+
+    def _edit(self, turn: Turn, text: str) -> list[Reply] | None:
+        if m := EDIT_QTY.match(text):
+            return self._set_qty(turn, m["what"], m["amount"])
+        if m := (REMOVE_FIRST.match(text) or REMOVE_LAST.match(text)):
+            return self._remove(turn, m["what"])
+        if m := ADD.match(text):
+            parse = turn.snapshot.parser.parse(
+                m["rest"], ParseContext(role=turn.party.role.value, now=turn.at,
+                                        sender=turn.party.id, history=turn.history))
+            return self._add_items(turn, parse)
+        return None
+
+    def _find_lines(self, turn: Turn, what: str) -> list[dict[str, Any]]:
+        lines: list[dict[str, Any]] = turn.state["draft"]["lines"]
+        scored = []
+        for line in lines:
+            product = turn.snapshot.products[line["sku"]]
+            names = [product.name, product.brand, product.sku, *product.aliases]
+            score = max(fuzz.partial_ratio(what, n.lower()) for n in names)
+            scored.append((score, line))
+        best = max((s for s, _ in scored), default=0)
+        if best < MATCH_THRESHOLD:
+            return []
+        return [line for s, line in scored if s >= best - 2]
+
+    def _which_line(self, turn: Turn, what: str) -> dict[str, Any] | list[Reply]:
+        found = self._find_lines(turn, what)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            return [Reply(f"'{what}' is not in your draft order.")]
+        names = ", ".join(turn.snapshot.products[ln["sku"]].name for ln in found)
+        return [Reply(f"'{what}' could be any of: {names}. Please name the size too.")]
+
+    def _set_qty(self, turn: Turn, what: str, amount: str) -> list[Reply]:
+        line = self._which_line(turn, what)
+        if isinstance(line, list):
+            return line
+        product = turn.snapshot.products[line["sku"]]
+        parse = turn.snapshot.parser.parse(f"{amount} {product.name}", ParseContext(
+            role=turn.party.role.value, now=turn.at, sender=turn.party.id))
+        item = next(iter(parse.items), None)
+        if item is None:
+            return [Reply(f"Sorry, I couldn't read the quantity '{amount}'.")]
+        unit = item.unit or line["unit"]
+        check_line(product, item.qty, unit)
+        line["qty"], line["unit"] = str(item.qty), unit
+        return self._show(turn, notes=[f"Changed {product.name} to "
+                                       f"{qty_text(item.qty, unit or product.default_unit)}."])
+
+    def _remove(self, turn: Turn, what: str) -> list[Reply]:
+        line = self._which_line(turn, what)
+        if isinstance(line, list):
+            return line
+        turn.state["draft"]["lines"].remove(line)
+        return self._show(turn, notes=[f"Removed {turn.snapshot.products[line['sku']].name}."])
+
+    # -- confirming ---------------------------------------------------------------------
+
+    def _confirm(self, turn: Turn) -> list[Reply]:
+        draft = turn.state.get("draft")
+        if turn.state.get("pending"):
+            return [Reply("Please answer the question above first.")] + self._show(turn)
+        if not draft or not draft["lines"]:
+            placed = turn.state.get("placed")
+            if placed:
+                return [Reply(f"Your order {placed['number']} is already placed. "
+                              "Send a new order any time.")]
+            return [Reply("There's no order waiting for confirmation. "
+                          f"Send your order like: {EXAMPLE_ORDER}")]
+        result = place_order(
+            PlaceOrder(party_id=turn.party.id, lines=_draft_lines(draft), draft_id=draft["id"],
+                       channel=turn.channel, at=turn.at),
+            self.uow_factory(), turn.snapshot.products, turn.snapshot.scheme_index,
+        )
+        turn.state.pop("draft", None)
+        turn.state["placed"] = {"draft_id": draft["id"], "number": result.order.number}
+        if result.already_placed:
+            return [Reply(f"Your order {result.order.number} is already placed.")]
+        with self.uow_factory() as uow:
+            distributor = (uow.parties.get(turn.party.distributor_id)
+                           if turn.party.distributor_id else None)
+        return [placed_reply(result.order, distributor.name if distributor else None)]
+
+    def _cancel(self, turn: Turn) -> list[Reply]:
+        had = turn.state.pop("draft", None) or turn.state.pop("pending", None)
+        turn.state.pop("pending", None)
+        if had:
+            return [Reply("Okay, your draft order is cancelled. Nothing was placed.")]
+        return [Reply("There is no draft order to cancel.")]
+
+    def _reorder_last(self, turn: Turn) -> list[Reply]:
+        with self.uow_factory() as uow:
+            orders, _ = uow.orders.list(party_id=turn.party.id, limit=1)
+        if not orders:
+            return [Reply(f"You have no past orders yet. Send your order like: {EXAMPLE_ORDER}")]
+        notes = []
+        for line in orders[0].lines:
+            if line.free:
+                continue
+            if line.sku not in turn.snapshot.products:
+                notes.append(f"{line.name} is no longer available.")
+                continue
+            self._add_line(turn, line.sku, line.qty, line.unit)
+        return self._show(turn, notes=[f"Copied your last order {orders[0].number}.", *notes])
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _order_status(self, turn: Turn) -> list[Reply]:
+        with self.uow_factory() as uow:
+            orders, total = _orders_for(uow, turn.party)
+        if not orders:
+            return [Reply("You have no orders yet.")]
+        lines = [f"Your last {len(orders)} of {total} orders:"]
+        lines += [order_summary(o) for o in orders]
+        return [Reply("\n".join(lines))]
+
+    def _offers(self, turn: Turn) -> Reply:
+        live = live_schemes(turn.snapshot.schemes, turn.party, turn.at.date())
+        if not live:
+            return Reply("There are no offers running for you right now.")
+        return Reply("\n".join(["🎁 Offers running for you:", *(_offer_line(s) for s in live)]))
+
+
+def _offer_line(scheme: Scheme) -> str:
+    until = f" (till {scheme.valid_to:%d %b})" if scheme.valid_to else ""
+    return f"• {scheme.name}{until}"
+
+
+def _orders_for(uow: UnitOfWork, party: Party) -> tuple[list[Any], int]:
+    if party.role == Role.RETAILER:
+        return uow.orders.list(party_id=party.id, limit=5)
+    return [], 0
+
+
+def _pending(item: ParsedItem) -> dict[str, Any]:
+    return {"text": item.text or "that", "qty": str(item.qty), "unit": item.unit,
+            "candidates": list(item.candidates)}
+
+
+def _draft_lines(draft: dict[str, Any]) -> tuple[DraftLine, ...]:
+    return tuple(DraftLine(sku=ln["sku"], qty=Decimal(ln["qty"]), unit=ln["unit"])
+                 for ln in draft["lines"])

@@ -1,0 +1,105 @@
+"""One incoming message, exactly once: dedup, per-sender lock, identity, dialogue, record.
+
+A redelivered message (same channel message id) gets the reply it got the first time and
+causes no second effect: the reply cache answers fast, the inbound log answers durably.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+
+from bot.dedup import ReplyCache
+from bot.dialogue import Dialogue
+from bot.locks import SenderLocks
+from bot.messages import IncomingMessage, Reply
+from bot.replies import EXAMPLE_ORDER, NOT_REGISTERED
+from domain.errors import Conflict
+from domain.model.party import Party
+from domain.services.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger("dms.inbox")
+
+MAX_MESSAGE_BYTES = 4096
+
+
+def encode(replies: list[Reply]) -> str:
+    return json.dumps([r.to_json() for r in replies], ensure_ascii=False)
+
+
+def decode(raw: str) -> list[Reply]:
+    return [Reply.from_json(r) for r in json.loads(raw)]
+
+
+def unreadable(msg: IncomingMessage) -> Reply | None:
+    """A polite answer for a message the dialogue should never see, or None."""
+    text = msg.payload or msg.text
+    if not text.strip():
+        if msg.media_count:
+            return Reply("I can only read text messages for now. Please type your order, "
+                         f"e.g. '{EXAMPLE_ORDER}'.")
+        return Reply(f"Your message was empty. Type your order, e.g. '{EXAMPLE_ORDER}'.")
+    if len(text.encode("utf-8", "replace")) > MAX_MESSAGE_BYTES:
+        return Reply("That message is too long for me (over 4 KB). "
+                     "Please send your order in smaller parts.")
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c not in "\n\r\t"
+           for c in text) or "\ufffd" in text:
+        return Reply("I couldn't read that message. Please type your order in plain text.")
+    if not any(c.isalnum() for c in text):
+        return Reply(f"I can't read emojis or symbols alone 🙂 Please type your order, "
+                     f"e.g. '{EXAMPLE_ORDER}'.")
+    return None
+
+
+class Inbox:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        dialogue: Dialogue,
+        reply_cache: ReplyCache,
+        locks: SenderLocks,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.dialogue = dialogue
+        self.reply_cache = reply_cache
+        self.locks = locks
+
+    def handle(self, msg: IncomingMessage) -> list[Reply]:
+        key = msg.dedup_key
+        if (cached := self.reply_cache.get(key)) is not None:
+            return decode(cached)
+        with self.locks.hold(msg.sender):
+            with self.uow_factory() as uow:
+                stored = uow.inbound.reply_for(key)
+            if stored is not None:
+                self.reply_cache.put(key, stored)
+                return decode(stored)
+            party = self._identify(msg)
+            replies = self._answer(msg, party)
+            raw = encode(replies)
+            with self.uow_factory() as uow:
+                try:
+                    uow.inbound.record(key, party.id if party else None, raw)
+                    uow.commit()
+                except Conflict:
+                    # Another worker finished the same delivery first; its reply stands.
+                    uow.rollback()
+                    raw = uow.inbound.reply_for(key) or raw
+            self.reply_cache.put(key, raw)
+            return decode(raw)
+
+    def _identify(self, msg: IncomingMessage) -> Party | None:
+        with self.uow_factory() as uow:
+            if msg.party_id is not None:
+                party = uow.parties.get(msg.party_id)
+            else:
+                party = uow.parties.by_phone(msg.sender)
+        return party if party is not None and party.active else None
+
+    def _answer(self, msg: IncomingMessage, party: Party | None) -> list[Reply]:
+        if (refusal := unreadable(msg)) is not None:
+            return [refusal]
+        if party is None:
+            return [Reply(NOT_REGISTERED)]
+        return self.dialogue.respond(msg, party)

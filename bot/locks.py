@@ -1,0 +1,58 @@
+"""Per-sender locks: one sender's messages are handled one at a time, across workers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+from redis import Redis
+from redis.exceptions import LockError
+
+
+class SenderBusy(Exception):
+    """The sender's previous message is still being handled; the channel should retry."""
+
+
+class SenderLocks(Protocol):
+    def hold(self, sender: str) -> AbstractContextManager[None]: ...
+
+
+class InProcessSenderLocks:
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait = wait_seconds
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def hold(self, sender: str) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault(sender, threading.Lock())
+        if not lock.acquire(timeout=self.wait):
+            raise SenderBusy(sender)
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+class RedisSenderLocks:
+    def __init__(self, redis: Redis, wait_seconds: float, lease_seconds: float,
+                 prefix: str = "dms:lock:") -> None:
+        self.redis, self.wait, self.lease, self.prefix = redis, wait_seconds, lease_seconds, prefix
+
+    @contextmanager
+    def hold(self, sender: str) -> Iterator[None]:
+        # The lease bounds how long a crashed worker can block its sender.
+        lock = self.redis.lock(self.prefix + sender, timeout=self.lease,
+                               blocking_timeout=self.wait)
+        if not lock.acquire():
+            raise SenderBusy(sender)
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except LockError:
+                pass  # the lease ran out while we worked; someone else may hold it now

@@ -1,0 +1,46 @@
+"""What every channel turns its payload into, and what the dialogue answers with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    channel: str  # whatsapp | telegram | webchat
+    message_id: str  # the vendor's id: a redelivery carries the same one
+    sender: str  # the channel identity: an E.164 phone, or a party id on the web chat
+    text: str = ""
+    payload: str | None = None  # a tapped button's payload
+    media_count: int = 0
+    party_id: str | None = None  # set by channels that already know the party
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def dedup_key(self) -> str:
+        return f"{self.channel}:{self.message_id}"
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text,
+                "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons]}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Reply:
+        return Reply(
+            text=str(data["text"]),
+            buttons=tuple(Button(str(b["title"]), str(b["payload"])) for b in data["buttons"]),
+        )

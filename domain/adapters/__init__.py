@@ -1,0 +1,1 @@
+"""Adapters: SQL tables and repositories, in-memory twins, database setup."""

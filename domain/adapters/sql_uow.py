@@ -1,0 +1,49 @@
+"""The SQL unit of work: one session, one transaction, committed whole or not at all."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from domain.adapters.sql_repositories import (
+    SqlInboundLog,
+    SqlMetaStore,
+    SqlOrderRepository,
+    SqlPartyRepository,
+    SqlProductRepository,
+    SqlSchemeRepository,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> Self:
+        self.session = Session(self.engine, expire_on_commit=False)
+        self.products = SqlProductRepository(self.session)
+        self.parties = SqlPartyRepository(self.session)
+        self.schemes = SqlSchemeRepository(self.session)
+        self.orders = SqlOrderRepository(self.session)
+        self.inbound = SqlInboundLog(self.session)
+        self.meta = SqlMetaStore(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Anything not committed explicitly is rolled back: no half-written records.
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

@@ -1,0 +1,125 @@
+"""SQLModel tables. Money is NUMERIC, never float; JSON columns hold small lists and scheme bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+MONEY = Numeric(14, 2)
+QTY = Numeric(14, 3)
+
+
+class ProductRow(SQLModel, table=True):
+    __tablename__ = "product"
+
+    sku: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    brand: str = Field(max_length=100, index=True)
+    category: str = Field(max_length=100)
+    base_unit: str = Field(max_length=30)
+    pack_units: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    default_unit: str = Field(max_length=30)
+    price: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    mrp: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+
+
+class PartyRow(SQLModel, table=True):
+    __tablename__ = "party"
+
+    id: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=20, index=True)
+    name: str = Field(max_length=200)
+    phone: str = Field(max_length=20, unique=True, index=True)
+    telegram_user_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
+    )
+    distributor_id: str | None = Field(default=None, max_length=64, index=True)
+    routes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    region: str | None = Field(default=None, max_length=50)
+    lat: float | None = None
+    lon: float | None = None
+    outlet_class: str | None = Field(default=None, max_length=1)
+    channel: str | None = Field(default=None, max_length=30)
+    credit_limit: Decimal | None = Field(default=None, sa_column=Column(MONEY, nullable=True))
+    active: bool = True
+
+
+class SchemeRow(SQLModel, table=True):
+    __tablename__ = "scheme"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=300)
+    active: bool = True
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OrderRow(SQLModel, table=True):
+    __tablename__ = "sales_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str | None = Field(default=None, max_length=20, unique=True)
+    party_id: str = Field(max_length=64, index=True)
+    distributor_id: str | None = Field(default=None, max_length=64, index=True)
+    status: str = Field(max_length=20, index=True)
+    channel: str = Field(max_length=20)
+    draft_id: str | None = Field(default=None, max_length=64, unique=True)
+    gross: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    discount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    net: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    created_at: datetime = Field(index=True)
+    notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class OrderLineRow(SQLModel, table=True):
+    __tablename__ = "sales_order_line"
+    __table_args__ = (UniqueConstraint("order_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    position: int
+    sku: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=200)
+    qty: Decimal = Field(sa_column=Column(QTY, nullable=False))
+    unit: str = Field(max_length=30)
+    qty_base: int
+    unit_price: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    gross: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    discount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    net: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    free: bool = False
+    schemes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class InboundMessageRow(SQLModel, table=True):
+    """One row per handled channel message: the unique key makes a retried webhook a no-op."""
+
+    __tablename__ = "inbound_message"
+
+    key: str = Field(primary_key=True, max_length=200)
+    party_id: str | None = Field(default=None, max_length=64)
+    received_at: datetime
+    reply: str
+
+
+class MetaRow(SQLModel, table=True):
+    __tablename__ = "app_meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
+
+
+class ApiTokenRow(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    revoked_at: datetime | None = None

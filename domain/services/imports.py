@@ -1,0 +1,127 @@
+"""File imports: all-or-nothing, every bad row named, the same file twice changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from domain.errors import ImportFailed, InvalidInput, RowError
+from domain.model.catalog import Product
+from domain.model.party import Role
+from domain.model.scheme import Scheme, scheme_from_dict
+from domain.services.catalog_file import parse_catalog_csv
+from domain.services.party_file import parse_parties_csv
+from domain.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: str
+    rows: int
+    changed: int
+
+    def __str__(self) -> str:
+        unchanged = self.rows - self.changed
+        return f"{self.kind}: {self.rows} rows, {self.changed} created or updated, {unchanged} unchanged"
+
+
+def import_catalog(uow: UnitOfWork, text: str) -> ImportReport:
+    products = parse_catalog_csv(text)
+    with uow:
+        changed = sum(uow.products.upsert(p) for p in products)
+        if changed:
+            uow.meta.bump_catalog_version()
+        uow.commit()
+    return ImportReport("products", len(products), changed)
+
+
+def import_parties(uow: UnitOfWork, text: str) -> ImportReport:
+    parties = parse_parties_csv(text)
+    lines = {p.id: n for n, p in enumerate(parties, start=2)}
+    in_file = {p.id: p for p in parties}
+    with uow:
+        errors: list[RowError] = []
+        for party in parties:
+            link = party.distributor_id
+            target = (in_file.get(link) or uow.parties.get(link)) if link else None
+            if link and (target is None or target.role != Role.DISTRIBUTOR):
+                errors.append(RowError(lines[party.id], "distributor_id",
+                                       f"{link!r} is not a known distributor"))
+            holder = uow.parties.by_phone(party.phone)
+            if holder is not None and holder.id != party.id and holder.id not in in_file:
+                errors.append(RowError(lines[party.id], "phone",
+                                       f"already registered to {holder.id}"))
+        if errors:
+            raise ImportFailed(errors)
+        # Distributors first so that every retailer's link resolves inside the transaction.
+        ordered = sorted(parties, key=lambda p: p.role != Role.DISTRIBUTOR)
+        changed = sum(uow.parties.upsert(p) for p in ordered)
+        uow.commit()
+    return ImportReport("parties", len(parties), changed)
+
+
+def read_scheme_file(text: str) -> list[dict[str, Any]]:
+    """A JSON list or a YAML list of schemes (a single mapping is taken as a list of one)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ImportFailed([RowError(1, "file", f"neither JSON nor YAML: {exc}")]) from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise ImportFailed([RowError(1, "file", "expected a list of schemes")])
+    return data
+
+
+def parse_schemes(items: Sequence[dict[str, Any]], catalog: dict[str, Product]) -> list[Scheme]:
+    """Validates each scheme and its references to the catalog; 'line' is the scheme's position."""
+    schemes: list[Scheme] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for number, item in enumerate(items, start=1):
+        try:
+            scheme = scheme_from_dict(item)
+        except InvalidInput as exc:
+            field, _, reason = str(exc).partition(": ")
+            errors.append(RowError(number, field if reason else "scheme", reason or str(exc)))
+            continue
+        problems = scheme_reference_errors(scheme, catalog)
+        errors.extend(RowError(number, f, r) for f, r in problems)
+        if scheme.id in seen:
+            errors.append(RowError(number, "id", f"duplicate of scheme {seen[scheme.id]}"))
+        seen[scheme.id] = number
+        if not problems:
+            schemes.append(scheme)
+    if errors:
+        raise ImportFailed(errors)
+    return schemes
+
+
+def scheme_reference_errors(scheme: Scheme, catalog: dict[str, Product]) -> list[tuple[str, str]]:
+    problems = [
+        (f"scope.skus[{i}]", f"unknown SKU {sku!r}")
+        for i, sku in enumerate(scheme.scope.skus) if sku not in catalog
+    ]
+    for i, slab in enumerate(scheme.slabs):
+        if slab.free_sku and slab.free_sku not in catalog:
+            problems.append((f"slabs[{i}].free_sku", f"unknown SKU {slab.free_sku!r}"))
+    return problems
+
+
+def import_schemes(uow: UnitOfWork, text: str) -> ImportReport:
+    items = read_scheme_file(text)
+    with uow:
+        catalog = {p.sku: p for p in uow.products.list()}
+        schemes = parse_schemes(items, catalog)
+        changed = sum(uow.schemes.upsert(s) for s in schemes)
+        if changed:
+            uow.meta.bump_catalog_version()
+        uow.commit()
+    return ImportReport("schemes", len(schemes), changed)

@@ -1,0 +1,131 @@
+"""Drafts and orders: validate lines, price them, place an order exactly once per draft."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from domain.commands import DraftLine, PlaceOrder
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.model.catalog import Product
+from domain.model.order import Order, OrderLine
+from domain.model.party import Party, Role
+from domain.pricing import Buyer, OrderLineInput, PricedOrder, SchemeIndex, price_order
+from domain.services.unit_of_work import UnitOfWork
+
+# More than this many cases (or of the largest pack, for SKUs without cases) is a typo.
+MAX_CASES = 10_000
+
+
+def check_line(product: Product, qty: Decimal, unit: str | None) -> int:
+    """The line's quantity in base units, or InvalidInput saying what is wrong with it."""
+    if not qty.is_finite() or qty <= 0:
+        raise InvalidInput(f"the quantity for {product.name} must be more than zero")
+    base = product.to_base(qty, unit)
+    units = product.units
+    cap_unit = "case" if "case" in units else max(units, key=lambda u: units[u])
+    if base > MAX_CASES * units[cap_unit]:
+        raise InvalidInput(
+            f"{qty} {unit or product.default_unit} of {product.name} is more than "
+            f"{MAX_CASES:,} {cap_unit}s; please check the quantity"
+        )
+    return base
+
+
+def buyer_for(party: Party, on: datetime) -> Buyer:
+    return Buyer(on=on.date(), role=party.role.value, region=party.region, party_id=party.id)
+
+
+def price_draft(
+    lines: Iterable[DraftLine],
+    catalog: Mapping[str, Product],
+    schemes: SchemeIndex,
+    party: Party,
+    at: datetime,
+) -> PricedOrder:
+    inputs = []
+    for line in lines:
+        product = catalog.get(line.sku)
+        if product is None or not product.active:
+            raise InvalidInput(f"{line.sku} is not in the catalog")
+        check_line(product, line.qty, line.unit)
+        inputs.append(OrderLineInput(sku=line.sku, qty=line.qty, unit=line.unit))
+    return price_order(inputs, catalog, schemes, buyer_for(party, at))
+
+
+def order_lines(priced: PricedOrder, catalog: Mapping[str, Product]) -> list[OrderLine]:
+    """Priced lines, then free lines at zero price, each naming its scheme."""
+    lines = [
+        OrderLine(
+            sku=ln.sku, name=catalog[ln.sku].name, qty=ln.qty, unit=ln.unit,
+            qty_base=ln.qty_base, unit_price=ln.unit_price, gross=ln.gross,
+            discount=ln.discount, net=ln.net,
+            schemes=tuple(r.scheme_id for r in ln.applied),
+            reasons=tuple(r.text for r in ln.applied),
+        )
+        for ln in priced.lines
+    ]
+    lines += [
+        OrderLine(
+            sku=f.sku, name=catalog[f.sku].name, qty=Decimal(f.qty), unit=f.unit,
+            qty_base=f.qty_base, unit_price=Decimal("0"), gross=Decimal("0"),
+            discount=Decimal("0"), net=Decimal("0"), free=True, schemes=(f.scheme_id,),
+            reasons=(f"free from {f.scheme_name}",),
+        )
+        for f in priced.free
+    ]
+    return lines
+
+
+def order_from_priced(
+    priced: PricedOrder, catalog: Mapping[str, Product], party: Party, cmd: PlaceOrder
+) -> Order:
+    return Order(
+        party_id=party.id, distributor_id=party.distributor_id,
+        lines=order_lines(priced, catalog),
+        gross=priced.gross, discount=priced.discount, net=priced.net,
+        created_at=cmd.at, channel=cmd.channel, draft_id=cmd.draft_id,
+    )
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    already_placed: bool  # True when this draft had been confirmed before (a second YES)
+
+
+def place_order(
+    cmd: PlaceOrder,
+    uow: UnitOfWork,
+    catalog: Mapping[str, Product],
+    schemes: SchemeIndex,
+) -> PlacedOrder:
+    """Places the draft once; a repeated or concurrent confirmation returns the same order."""
+    with uow:
+        existing = uow.orders.by_draft(cmd.draft_id)
+        if existing is not None:
+            return PlacedOrder(existing, already_placed=True)
+        party = uow.parties.get(cmd.party_id)
+        if party is None or not party.active:
+            raise NotFound(f"no active party {cmd.party_id}")
+        if party.role != Role.RETAILER:
+            raise Forbidden("only retailers place orders here")
+        if not cmd.lines:
+            raise InvalidInput("the order has no lines")
+        priced = price_draft(cmd.lines, catalog, schemes, party, cmd.at)
+        order = order_from_priced(priced, catalog, party, cmd)
+        try:
+            uow.orders.add(order)
+            uow.commit()
+        except Conflict:
+            uow.rollback()
+        else:
+            return PlacedOrder(order, already_placed=False)
+    # Lost a race with a concurrent YES for the same draft: that one placed it.
+    with uow:
+        winner = uow.orders.by_draft(cmd.draft_id)
+        if winner is None:
+            raise Conflict("the order could not be placed; please send YES again")
+        return PlacedOrder(winner, already_placed=True)

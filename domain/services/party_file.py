@@ -1,0 +1,103 @@
+"""Parties CSV (spec/runtime.md) -> parties, with every bad row named."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal, InvalidOperation
+
+from domain.errors import ImportFailed, RowError
+from domain.model.party import CHANNELS, Party, Role
+
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+PARTY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+REQUIRED = ("id", "role", "name", "phone")
+
+
+def _float(raw: str, column: str, line: int, lo: float, hi: float, errors: list[RowError]
+           ) -> float | None:
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        errors.append(RowError(line, column, f"not a number: {raw!r}"))
+        return None
+    if not lo <= value <= hi:
+        errors.append(RowError(line, column, f"must be between {lo} and {hi}"))
+    return value
+
+
+def parse_parties_csv(text: str) -> list[Party]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ImportFailed([RowError(1, c, "column missing from header") for c in missing])
+    parties: list[Party] = []
+    errors: list[RowError] = []
+    ids: dict[str, int] = {}
+    phones: dict[str, int] = {}
+    for line, raw in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        bad: list[RowError] = []
+        for column in REQUIRED:
+            if not row.get(column):
+                bad.append(RowError(line, column, "required"))
+        party_id, phone = row.get("id", ""), row.get("phone", "")
+        if party_id and not PARTY_ID.match(party_id):
+            bad.append(RowError(line, "id", "letters, digits, '-', '_' or '.' only"))
+        if party_id in ids:
+            bad.append(RowError(line, "id", f"duplicate of line {ids[party_id]}"))
+        if phone and not E164.match(phone):
+            bad.append(RowError(line, "phone", f"not an E.164 number: {phone!r}"))
+        elif phone in phones:
+            bad.append(RowError(line, "phone", f"same phone as line {phones[phone]}"))
+        try:
+            role = Role(row.get("role", "").lower())
+        except ValueError:
+            bad.append(RowError(line, "role", "must be distributor, retailer, rep or manager"))
+            role = Role.RETAILER
+        telegram = row.get("telegram_user_id", "")
+        if telegram and not telegram.isdigit():
+            bad.append(RowError(line, "telegram_user_id", "must be a number"))
+        outlet_class = row.get("outlet_class", "").upper() or None
+        if outlet_class not in (None, "A", "B", "C"):
+            bad.append(RowError(line, "outlet_class", "must be A, B or C"))
+        channel = row.get("channel", "").lower() or None
+        if channel is not None and channel not in CHANNELS:
+            bad.append(RowError(line, "channel", f"must be one of {', '.join(CHANNELS)}"))
+        lat = _float(row.get("lat", ""), "lat", line, -90, 90, bad)
+        lon = _float(row.get("lon", ""), "lon", line, -180, 180, bad)
+        credit: Decimal | None = None
+        if row.get("credit_limit"):
+            try:
+                credit = Decimal(row["credit_limit"])
+                if not credit.is_finite() or credit < 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                bad.append(RowError(line, "credit_limit", "must be a number, zero or more"))
+        if role == Role.RETAILER and not row.get("distributor_id"):
+            bad.append(RowError(line, "distributor_id", "a retailer needs its distributor"))
+        errors.extend(bad)
+        if bad:
+            continue
+        ids[party_id], phones[phone] = line, line
+        parties.append(
+            Party(
+                id=party_id, role=role, name=row["name"], phone=phone,
+                telegram_user_id=int(telegram) if telegram else None,
+                distributor_id=row.get("distributor_id") or None,
+                routes=tuple(r.strip() for r in row.get("route", "").split("|") if r.strip()),
+                region=row.get("region", "").lower() or None, lat=lat, lon=lon,
+                outlet_class=outlet_class, channel=channel, credit_limit=credit,
+            )
+        )
+    if errors:
+        raise ImportFailed(errors)
+    return parties
+
+
+def party_line_numbers(parties: list[Party]) -> dict[str, int]:
+    """Line of each party in the file it came from (header is line 1)."""
+    return {p.id: n for n, p in enumerate(parties, start=2)}

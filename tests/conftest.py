@@ -1,0 +1,113 @@
+"""Backends for the suite: every storage test runs on SQLite and on the real PostgreSQL,
+every state/lock/dedup test in-process and on the real Redis.
+
+Without the services (a laptop) their half is skipped and the run says so at the end;
+with DMS_REQUIRE_SERVICES=1 (CI) an unreachable service fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from redis import Redis
+from sqlalchemy import text
+
+from domain.adapters.database import make_engine, migrate
+
+PG_URL = os.environ.get("DMS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("DMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE_SERVICES = os.environ.get("DMS_REQUIRE_SERVICES") == "1"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+TABLES = ("sales_order_line", "sales_order", "inbound_message", "product", "party", "scheme",
+          "app_meta", "api_token")
+
+
+@cache
+def reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+_skipped_services: list[str] = []
+
+
+def need(url: str, what: str) -> None:
+    if reachable(url):
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} at {url} is unreachable and DMS_REQUIRE_SERVICES=1", pytrace=False)
+    _skipped_services.append(what)
+    pytest.skip(f"{what} unreachable ({url})")
+
+
+@cache
+def _pg_migrated() -> bool:
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate(PG_URL)
+    return True
+
+
+def _truncate_pg() -> None:
+    engine = make_engine(PG_URL, pool_size=1)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a fresh SQLite file, or the real PostgreSQL emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'dms.db'}"
+        migrate(url)
+        yield url
+        return
+    need(PG_URL, "PostgreSQL")
+    _pg_migrated()
+    _truncate_pg()
+    yield PG_URL
+
+
+@pytest.fixture(params=["memory", "redis"])
+def redis_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None means the in-process twins; otherwise the real Redis, flushed."""
+    if request.param == "memory":
+        yield None
+        return
+    need(REDIS_URL, "Redis")
+    client = Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("database_url") == "postgres" or params.get("redis_url") == "redis":
+            item.add_marker(pytest.mark.services)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _skipped_services:
+        names = " and ".join(sorted(set(_skipped_services)))
+        terminalreporter.write_line(
+            f"NOTE: {len(_skipped_services)} test(s) on {names} were SKIPPED: the service "
+            "was unreachable. Only the SQLite/in-process half ran. "
+            "Set DMS_REQUIRE_SERVICES=1 to make this an error.", yellow=True, bold=True)

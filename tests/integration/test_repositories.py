@@ -1,0 +1,116 @@
+"""Repositories and the unit of work behave the same on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from domain.adapters.database import make_engine
+from domain.adapters.sql_uow import SqlUnitOfWork
+from domain.errors import Conflict
+from domain.model.catalog import Product
+from domain.model.order import Order, OrderLine, OrderStatus
+from domain.model.party import Party, Role
+
+TU = Product(sku="TU-750", name="Thums Up 750ml PET", brand="Thums Up", category="Beverages",
+             base_unit="bottle", pack_units={"case": 24}, default_unit="case",
+             price=Decimal("38.00"), mrp=Decimal("45.00"), aliases=("tu", "thumsup"))
+DIST = Party(id="D-1", role=Role.DISTRIBUTOR, name="Shree Ganesh", phone="+919700000001")
+SHOP = Party(id="R-1", role=Role.RETAILER, name="Sharma Kirana", phone="+919800000001",
+             distributor_id="D-1", routes=("NORTH-1",), lat=26.9, lon=75.8,
+             credit_limit=Decimal("50000.00"))
+
+
+def an_order(draft_id: str = "draft-1") -> Order:
+    line = OrderLine(sku="TU-750", name=TU.name, qty=Decimal("2"), unit="case", qty_base=48,
+                     unit_price=Decimal("912.00"), gross=Decimal("1824.00"),
+                     discount=Decimal("0.00"), net=Decimal("1824.00"))
+    return Order(party_id="R-1", distributor_id="D-1", lines=[line], gross=Decimal("1824.00"),
+                 discount=Decimal("0.00"), net=Decimal("1824.00"),
+                 created_at=datetime(2026, 11, 28, 10, 0, tzinfo=UTC), draft_id=draft_id)
+
+
+@pytest.fixture
+def uow(database_url: str) -> SqlUnitOfWork:
+    return SqlUnitOfWork(make_engine(database_url))
+
+
+def test_products_and_parties_round_trip_unchanged(uow: SqlUnitOfWork) -> None:
+    with uow:
+        assert uow.products.upsert(TU)
+        assert uow.parties.upsert(DIST)
+        assert uow.parties.upsert(SHOP)
+        uow.commit()
+    with uow:
+        assert uow.products.get("TU-750") == TU
+        assert uow.parties.get("R-1") == SHOP
+        assert uow.parties.by_phone("+919800000001") == SHOP
+        assert [p.id for p in uow.parties.list(Role.RETAILER)] == ["R-1"]
+        # The same data again is not a change: imports are idempotent.
+        assert not uow.products.upsert(TU)
+        assert not uow.parties.upsert(SHOP)
+
+
+def test_uncommitted_work_is_rolled_back(uow: SqlUnitOfWork) -> None:
+    with uow:
+        uow.products.upsert(TU)
+    with uow:
+        assert uow.products.get("TU-750") is None
+
+
+def test_order_gets_a_human_number_and_keeps_its_lines(uow: SqlUnitOfWork) -> None:
+    with uow:
+        uow.parties.upsert(DIST)
+        uow.parties.upsert(SHOP)
+        placed = uow.orders.add(an_order())
+        uow.commit()
+    assert placed.number == f"ORD-{placed.id:06d}"
+    with uow:
+        assert placed.id is not None
+        loaded = uow.orders.get(placed.id)
+        assert loaded is not None
+        assert loaded.lines == an_order().lines
+        assert loaded.net == Decimal("1824.00")
+        assert uow.orders.by_draft("draft-1") == loaded
+        orders, count = uow.orders.list(party_id="R-1", status=OrderStatus.PLACED)
+        assert count == 1 and orders[0].number == placed.number
+        assert uow.orders.list(status=OrderStatus.DELIVERED) == ([], 0)
+        assert uow.orders.sku_counts("R-1") == {"TU-750": 1}
+
+
+def test_a_draft_places_one_order_only(uow: SqlUnitOfWork) -> None:
+    with uow:
+        uow.orders.add(an_order())
+        uow.commit()
+    with uow, pytest.raises(Conflict):
+        uow.orders.add(an_order())
+
+
+def test_a_message_key_is_recorded_once(uow: SqlUnitOfWork) -> None:
+    with uow:
+        uow.inbound.record("whatsapp:SM1", "R-1", "[]")
+        uow.commit()
+    with uow:
+        assert uow.inbound.reply_for("whatsapp:SM1") == "[]"
+        with pytest.raises(Conflict):
+            uow.inbound.record("whatsapp:SM1", "R-1", "[]")
+
+
+def test_catalog_version_counts_imports(uow: SqlUnitOfWork) -> None:
+    with uow:
+        assert uow.meta.catalog_version() == 0
+        uow.meta.bump_catalog_version()
+        uow.meta.bump_catalog_version()
+        uow.commit()
+    with uow:
+        assert uow.meta.catalog_version() == 2
+
+
+def test_migrations_are_at_head(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    engine.dispose()
