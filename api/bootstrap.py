@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from nlu.builtin_parser import BuiltinParser
+from nlu.parser import Parser
 from redis import Redis
 from sqlalchemy.engine import Engine
 
@@ -20,8 +22,6 @@ from domain.adapters.database import make_engine, migrate
 from domain.adapters.sql_uow import SqlUnitOfWork
 from domain.model.catalog import Product
 from domain.services.unit_of_work import UnitOfWork
-from nlu.builtin_parser import BuiltinParser
-from nlu.parser import Parser
 
 
 @dataclass

@@ -9,11 +9,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from nlu.parser import Parser
+
 from domain.model.catalog import Product
 from domain.model.scheme import Scheme
 from domain.pricing import SchemeIndex
 from domain.services.unit_of_work import UnitOfWork
-from nlu.parser import Parser
 
 ParserFactory = Callable[[Sequence[Product]], Parser]
 

@@ -309,7 +309,7 @@ class Dialogue:
     def _confirm(self, turn: Turn) -> list[Reply]:
         draft = turn.state.get("draft")
         if turn.state.get("pending"):
-            return [Reply("Please answer the question above first.")] + self._show(turn)
+            return [Reply("Please answer the question above first."), *self._show(turn)]
         if not draft or not draft["lines"]:
             placed = turn.state.get("placed")
             if placed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Protocol
 
 from redis import Redis
@@ -52,7 +52,6 @@ class RedisSenderLocks:
         try:
             yield
         finally:
-            try:
+            # The lease may have run out while we worked; someone else may hold it now.
+            with suppress(LockError):
                 lock.release()
-            except LockError:
-                pass  # the lease ran out while we worked; someone else may hold it now

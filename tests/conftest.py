@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -69,38 +68,52 @@ def _truncate_pg() -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: a fresh SQLite file, or the real PostgreSQL emptied."""
-    if request.param == "sqlite":
+def fresh_database(kind: str, tmp_path: Path) -> str:
+    """A migrated, empty database: a new SQLite file, or the real PostgreSQL emptied."""
+    if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'dms.db'}"
         migrate(url)
-        yield url
-        return
+        return url
     need(PG_URL, "PostgreSQL")
     _pg_migrated()
     _truncate_pg()
-    yield PG_URL
+    return PG_URL
 
 
-@pytest.fixture(params=["memory", "redis"])
-def redis_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+def fresh_redis(kind: str) -> str | None:
     """None means the in-process twins; otherwise the real Redis, flushed."""
-    if request.param == "memory":
-        yield None
-        return
+    if kind == "memory":
+        return None
     need(REDIS_URL, "Redis")
     client = Redis.from_url(REDIS_URL)
     client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
     client.close()
+    return REDIS_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return fresh_database(request.param, tmp_path)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def redis_url(request: pytest.FixtureRequest) -> str | None:
+    return fresh_redis(request.param)
+
+
+@pytest.fixture(params=["embedded", "services"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str | None]:
+    """The whole app's backing: SQLite + in-process, or PostgreSQL + Redis."""
+    if request.param == "embedded":
+        return fresh_database("sqlite", tmp_path), None
+    return fresh_database("postgres", tmp_path), fresh_redis("redis")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if params.get("database_url") == "postgres" or params.get("redis_url") == "redis":
+        if (params.get("database_url") == "postgres" or params.get("redis_url") == "redis"
+                or params.get("stack") == "services"):
             item.add_marker(pytest.mark.services)
 
 

@@ -18,6 +18,14 @@ from domain.model.catalog import Product
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme
+from domain.services.unit_of_work import (
+    InboundLog,
+    MetaStore,
+    OrderRepository,
+    PartyRepository,
+    ProductRepository,
+    SchemeRepository,
+)
 
 
 @dataclass
@@ -35,7 +43,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class _Upserts(Generic[K, V]):  # noqa: UP046 (3.11 has no PEP 695)
+class _Upserts(Generic[K, V]):
     def __init__(self, items: dict[K, V]) -> None:
         self.items = items
 
@@ -148,6 +156,13 @@ class MemoryMetaStore:
 
 
 class MemoryUnitOfWork:
+    products: ProductRepository
+    parties: PartyRepository
+    schemes: SchemeRepository
+    orders: OrderRepository
+    inbound: InboundLog
+    meta: MetaStore
+
     def __init__(self, store: MemoryStore | None = None) -> None:
         self.store = store or MemoryStore()
 

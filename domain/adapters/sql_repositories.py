@@ -72,7 +72,8 @@ class SqlProductRepository:
     def upsert(self, product: Product) -> bool:
         row = self.session.get(ProductRow, product.sku)
         if row is None:
-            self.session.add(ProductRow(sku=product.sku, **_product_fields(product)))
+            fields = {"sku": product.sku, **_product_fields(product)}
+            self.session.add(ProductRow.model_validate(fields))
             return True
         return _apply(row, _product_fields(product))
 
@@ -119,7 +120,7 @@ class SqlPartyRepository:
     def upsert(self, party: Party) -> bool:
         row = self.session.get(PartyRow, party.id)
         if row is None:
-            self.session.add(PartyRow(id=party.id, **_party_fields(party)))
+            self.session.add(PartyRow.model_validate({"id": party.id, **_party_fields(party)}))
             return True
         return _apply(row, _party_fields(party))
 
@@ -142,7 +143,7 @@ class SqlSchemeRepository:
         }
         row = self.session.get(SchemeRow, scheme.id)
         if row is None:
-            self.session.add(SchemeRow(id=scheme.id, **fields))
+            self.session.add(SchemeRow.model_validate({"id": scheme.id, **fields}))
             return True
         return _apply(row, fields)
 

@@ -16,9 +16,24 @@ from domain.adapters.sql_repositories import (
     SqlProductRepository,
     SqlSchemeRepository,
 )
+from domain.services.unit_of_work import (
+    InboundLog,
+    MetaStore,
+    OrderRepository,
+    PartyRepository,
+    ProductRepository,
+    SchemeRepository,
+)
 
 
 class SqlUnitOfWork:
+    products: ProductRepository
+    parties: PartyRepository
+    schemes: SchemeRepository
+    orders: OrderRepository
+    inbound: InboundLog
+    meta: MetaStore
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

@@ -1,4 +1,4 @@
-"""SQLModel tables. Money is NUMERIC, never float; JSON columns hold small lists and scheme bodies."""
+"""SQLModel tables. Money is NUMERIC, never float; JSON columns hold small lists and schemes."""
 
 from __future__ import annotations
 

@@ -1,0 +1,93 @@
+"""Imports are all-or-nothing, name every bad row, and change nothing the second time."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.adapters.memory import MemoryStore, MemoryUnitOfWork
+from domain.errors import ImportFailed
+from domain.services.imports import import_catalog, import_parties, import_schemes
+
+CATALOG = """sku,name,brand,category,base_unit,pack_units,default_unit,price,mrp,aliases
+TU-750,Thums Up 750ml PET,Thums Up,Beverages,bottle,case=24,case,38.00,45.00,thumsup|tu
+MAGGI-70G,Maggi 70g,Nestle,Noodles,packet,box=12;case=96,box,12.00,14.00,maggi
+"""
+
+PARTIES = """id,role,name,phone,telegram_user_id,distributor_id,route,region,lat,lon,outlet_class,channel,credit_limit
+D-001,distributor,Shree Ganesh,+919700000001,,,,north,26.9,75.8,,,100000
+R-0001,retailer,Sharma Kirana,+919800000001,,D-001,NORTH-1,north,26.91,75.79,A,general_trade,50000
+"""
+
+
+def test_catalog_import_is_idempotent() -> None:
+    uow = MemoryUnitOfWork()
+    first = import_catalog(uow, CATALOG)
+    second = import_catalog(uow, CATALOG)
+    assert (first.rows, first.changed) == (2, 2)
+    assert (second.rows, second.changed) == (2, 0)
+    with uow:
+        product = uow.products.get("MAGGI-70G")
+        assert product is not None and product.units == {"packet": 1, "box": 12, "case": 96}
+        assert uow.meta.catalog_version() == 1
+
+
+def test_a_catalog_with_bad_rows_imports_nothing_and_names_each_row() -> None:
+    bad = CATALOG + "X-1,,Brand,Cat,piece,,piece,abc,1,\nTU-750,Dup,B,C,bottle,case=x,case,1,1,\n"
+    uow = MemoryUnitOfWork()
+    with pytest.raises(ImportFailed) as failed:
+        import_catalog(uow, bad)
+    where = {(e.line, e.column) for e in failed.value.errors}
+    assert {(4, "name"), (4, "price"), (5, "sku"), (5, "pack_units")} <= where
+    with uow:
+        assert uow.products.list() == []
+
+
+def test_parties_import_checks_links_and_phones() -> None:
+    store = MemoryStore()
+    report = import_parties(MemoryUnitOfWork(store), PARTIES)
+    assert (report.rows, report.changed) == (2, 2)
+    assert import_parties(MemoryUnitOfWork(store), PARTIES).changed == 0
+    bad = PARTIES + (
+        "R-0002,retailer,Gupta,+919800000002,,D-999,,north,,,B,general_trade,\n"
+        "R-0003,retailer,Jain,98000,,D-001,,north,95,,Z,kirana,\n"
+        "R-0004,shopkeeper,Verma,+919800000004,,D-001,,,,,,,\n"
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_parties(MemoryUnitOfWork(store), bad)
+    where = {(e.line, e.column) for e in failed.value.errors}
+    assert {(5, "phone"), (5, "lat"), (5, "outlet_class"), (5, "channel"), (6, "role"),
+            } <= where
+    assert (4, "distributor_id") not in where  # syntax errors first; links checked after
+    with MemoryUnitOfWork(store) as uow:
+        assert {p.id for p in uow.parties.list()} == {"D-001", "R-0001"}
+
+
+def test_a_retailer_must_point_at_a_known_distributor() -> None:
+    bad = PARTIES + "R-0002,retailer,Gupta,+919800000002,,D-999,,north,,,B,general_trade,\n"
+    with pytest.raises(ImportFailed) as failed:
+        import_parties(MemoryUnitOfWork(), bad)
+    assert [(e.line, e.column) for e in failed.value.errors] == [(4, "distributor_id")]
+
+
+def test_schemes_import_validates_against_the_catalog() -> None:
+    store = MemoryStore()
+    import_catalog(MemoryUnitOfWork(store), CATALOG)
+    good = """- id: TU-5
+  name: Thums Up 10 cases 5%
+  kind: discount
+  scope: {skus: [TU-750]}
+  slabs: [{min_qty: 10, unit: case, percent: 5}]
+"""
+    assert import_schemes(MemoryUnitOfWork(store), good).changed == 1
+    assert import_schemes(MemoryUnitOfWork(store), good).changed == 0
+    bad = good + """- id: BAD
+  name: unknown sku and a silly percent
+  kind: discount
+  scope: {skus: [NOPE]}
+  slabs: [{min_qty: 1, unit: case, percent: 500}]
+"""
+    with pytest.raises(ImportFailed) as failed:
+        import_schemes(MemoryUnitOfWork(store), bad)
+    assert failed.value.errors[0].line == 2
+    with pytest.raises(ImportFailed):
+        import_schemes(MemoryUnitOfWork(store), "{not: [valid")
