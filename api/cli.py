@@ -101,6 +101,33 @@ def cmd_schemes_eval(args: argparse.Namespace) -> int:
     return run_scheme_eval(Path(args.catalog), Path(args.cases), args.json, sys.stdout)
 
 
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    from domain.errors import InvalidInput
+    from domain.services.console_tokens import create_token
+
+    try:
+        token_id, token = create_token(_uow(Settings()), args.role)
+    except InvalidInput as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"token {token_id} ({args.role}); shown once, keep it safe:")
+    print(token)
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from domain.errors import NotFound
+    from domain.services.console_tokens import revoke_token
+
+    try:
+        revoke_token(_uow(Settings()), args.id)
+    except NotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"token {args.id} revoked")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dms", description="chat-dms: the DMS that lives in chat")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
             ev.add_argument("--json", action="store_true")
             ev.add_argument("cases")
             ev.set_defaults(func=cmd_schemes_eval)
+
+    tokens = sub.add_parser("tokens").add_subparsers(dest="action", required=True)
+    create = tokens.add_parser("create", help="a console token for a role (shown once)")
+    create.add_argument("--role", required=True, choices=("admin", "manager", "read-only"))
+    create.set_defaults(func=cmd_tokens_create)
+    revoke = tokens.add_parser("revoke", help="revoke a console token by id")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(func=cmd_tokens_revoke)
 
     nlu = sub.add_parser("nlu").add_subparsers(dest="action", required=True)
     parse = nlu.add_parser("parse", help="parse one message and print it as JSON")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import Services
+from domain.services.console_tokens import role_for
 
 
 def get_services(request: Request) -> Services:
@@ -18,23 +20,38 @@ def get_services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
-bearer = HTTPBearer(auto_error=False, description="Console token: ADMIN_API_TOKEN")
+bearer = HTTPBearer(auto_error=False,
+                    description="ADMIN_API_TOKEN, or a token from `dms tokens create --role R`")
 
 
-def require_admin(
+def console_role(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
-    expected = services.settings.ADMIN_API_TOKEN
-    if expected is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the console is closed: set ADMIN_API_TOKEN")
+    """The caller's role: admin, manager or read-only; 401 without a valid token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
                             headers={"WWW-Authenticate": "Bearer"})
-    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token",
+    token = credentials.credentials
+    bootstrap_token = services.settings.ADMIN_API_TOKEN
+    if bootstrap_token and hmac.compare_digest(token.encode(), bootstrap_token.encode()):
+        return "admin"
+    role = role_for(services.uow(), token)
+    if role is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked token",
                             headers={"WWW-Authenticate": "Bearer"})
-    return "admin"
+    return role
 
 
-AdminDep = Annotated[str, Depends(require_admin)]
+def roles(*allowed: str) -> Callable[[str], str]:
+    def check(role: Annotated[str, Depends(console_role)]) -> str:
+        if role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {role} role may not do this")
+        return role
+
+    return check
+
+
+ReaderDep = Annotated[str, Depends(roles("admin", "manager", "read-only"))]
+ManagerDep = Annotated[str, Depends(roles("admin", "manager"))]
+AdminDep = Annotated[str, Depends(roles("admin"))]

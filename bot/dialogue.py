@@ -175,6 +175,7 @@ class Dialogue:
 
     def _add_items(self, turn: Turn, parse: Parse) -> list[Reply]:
         problems: list[str] = []
+        added: list[str] = []
         for item in parse.items:
             if item.sku is None:
                 turn.state.setdefault("pending", []).append(_pending(item))
@@ -183,6 +184,13 @@ class Dialogue:
                 self._add_line(turn, item.sku, item.qty, item.unit)
             except DomainError as exc:
                 problems.append(str(exc))
+            else:
+                product = turn.snapshot.products[item.sku]
+                added.append(f"{qty_text(item.qty, item.unit or product.default_unit)} "
+                             f"{product.name}")
+        if added and turn.state.get("pending"):
+            # The draft is shown after the question; say now what was understood.
+            problems.insert(0, "Added " + ", ".join(added) + ".")
         not_found = [self._not_found(turn, phrase) for phrase in parse.unknown]
         notes = [f"{turn.snapshot.products[i.sku].name}: {i.note}"
                  for i in parse.items if i.note and i.sku in turn.snapshot.products]

@@ -25,6 +25,7 @@ from domain.services.unit_of_work import (
     PartyRepository,
     ProductRepository,
     SchemeRepository,
+    TokenStore,
 )
 
 
@@ -35,6 +36,7 @@ class MemoryStore:
     schemes: dict[str, Scheme] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     inbound: dict[str, str] = field(default_factory=dict)
+    tokens: dict[int, tuple[str, str, bool]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -144,6 +146,27 @@ class MemoryInboundLog:
         self.items[key] = reply
 
 
+class MemoryTokenStore:
+    def __init__(self, items: dict[int, tuple[str, str, bool]]) -> None:
+        self.items = items  # id -> (role, hash, revoked)
+
+    def add(self, role: str, token_hash: str) -> int:
+        token_id = max(self.items, default=0) + 1
+        self.items[token_id] = (role, token_hash, False)
+        return token_id
+
+    def role_for(self, token_hash: str) -> str | None:
+        return next((role for role, h, revoked in self.items.values()
+                     if h == token_hash and not revoked), None)
+
+    def revoke(self, token_id: int) -> bool:
+        found = self.items.get(token_id)
+        if found is None or found[2]:
+            return False
+        self.items[token_id] = (found[0], found[1], True)
+        return True
+
+
 class MemoryMetaStore:
     def __init__(self, items: dict[str, str]) -> None:
         self.items = items
@@ -155,12 +178,16 @@ class MemoryMetaStore:
         self.items["catalog_version"] = str(self.catalog_version() + 1)
 
 
+TABLES = ("products", "parties", "schemes", "orders", "inbound", "tokens", "meta")
+
+
 class MemoryUnitOfWork:
     products: ProductRepository
     parties: PartyRepository
     schemes: SchemeRepository
     orders: OrderRepository
     inbound: InboundLog
+    tokens: TokenStore
     meta: MetaStore
 
     def __init__(self, store: MemoryStore | None = None) -> None:
@@ -174,13 +201,14 @@ class MemoryUnitOfWork:
         with self.store.lock:
             self._work = {
                 name: copy.copy(getattr(self.store, name))
-                for name in ("products", "parties", "schemes", "orders", "inbound", "meta")
+                for name in TABLES
             }
         self.products = MemoryProductRepository(self._work["products"])
         self.parties = MemoryPartyRepository(self._work["parties"])
         self.schemes = MemorySchemeRepository(self._work["schemes"])
         self.orders = MemoryOrderRepository(self._work["orders"])
         self.inbound = MemoryInboundLog(self._work["inbound"])
+        self.tokens = MemoryTokenStore(self._work["tokens"])
         self.meta = MemoryMetaStore(self._work["meta"])
 
     def __exit__(

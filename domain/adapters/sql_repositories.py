@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from domain.adapters.tables import (
+    ApiTokenRow,
     InboundMessageRow,
     MetaRow,
     OrderLineRow,
@@ -268,6 +269,32 @@ class SqlInboundLog:
             self.session.flush()
         except IntegrityError as exc:
             raise Conflict(f"message {key} already handled") from exc
+
+
+class SqlTokenStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, role: str, token_hash: str) -> int:
+        row = ApiTokenRow(role=role, token_hash=token_hash, created_at=datetime.now(UTC))
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        return row.id
+
+    def role_for(self, token_hash: str) -> str | None:
+        row = self.session.exec(
+            select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash,
+                                      col(ApiTokenRow.revoked_at).is_(None))
+        ).first()
+        return row.role if row else None
+
+    def revoke(self, token_id: int) -> bool:
+        row = self.session.get(ApiTokenRow, token_id)
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = datetime.now(UTC)
+        return True
 
 
 class SqlMetaStore:

@@ -15,6 +15,7 @@ from domain.adapters.sql_repositories import (
     SqlPartyRepository,
     SqlProductRepository,
     SqlSchemeRepository,
+    SqlTokenStore,
 )
 from domain.services.unit_of_work import (
     InboundLog,
@@ -23,6 +24,7 @@ from domain.services.unit_of_work import (
     PartyRepository,
     ProductRepository,
     SchemeRepository,
+    TokenStore,
 )
 
 
@@ -32,6 +34,7 @@ class SqlUnitOfWork:
     schemes: SchemeRepository
     orders: OrderRepository
     inbound: InboundLog
+    tokens: TokenStore
     meta: MetaStore
 
     def __init__(self, engine: Engine) -> None:
@@ -44,6 +47,7 @@ class SqlUnitOfWork:
         self.schemes = SqlSchemeRepository(self.session)
         self.orders = SqlOrderRepository(self.session)
         self.inbound = SqlInboundLog(self.session)
+        self.tokens = SqlTokenStore(self.session)
         self.meta = SqlMetaStore(self.session)
         return self
 

@@ -20,7 +20,7 @@ from tests.e2e.conftest import Phone, admin
         ("0 cs thums up 750", {}, "more than zero"),
         ("20000 cs thums up 750", {}, "10,000"),
         ("yes", {}, "no order waiting"),
-        ("qwzx plmk", {}, "Didn't"),
+        ("qwzx plmk", {}, "didn't understand"),
     ],
 )
 def test_bad_input_gets_a_clear_reply_and_no_order(

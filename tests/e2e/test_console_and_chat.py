@@ -48,3 +48,17 @@ def test_web_chat_talks_through_the_same_dialogue_with_buttons(client: TestClien
 def test_web_chat_refuses_unknown_parties(client: TestClient) -> None:
     res = client.post("/chat/messages", json={"party_id": "R-9999", "text": "hi"})
     assert res.status_code == 404
+
+
+def test_console_tokens_by_role_and_revocation(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from domain.adapters.database import make_engine
+    from domain.adapters.sql_uow import SqlUnitOfWork
+    from domain.services.console_tokens import create_token, revoke_token
+
+    engine = make_engine(settings.DATABASE_URL)
+    token_id, token = create_token(SqlUnitOfWork(engine), "read-only")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/orders", headers=headers).status_code == 200
+    revoke_token(SqlUnitOfWork(engine), token_id)
+    assert client.get("/api/orders", headers=headers).status_code == 401
+    engine.dispose()

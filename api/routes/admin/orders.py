@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 
-from api.deps import AdminDep, ServicesDep
+from api.deps import ReaderDep, ServicesDep
 from domain.model.order import Order, OrderStatus
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
@@ -74,7 +74,7 @@ def to_public(order: Order) -> OrderPublic:
 @router.get("", operation_id="list_orders")
 def list_orders(
     services: ServicesDep,
-    _: AdminDep,
+    _: ReaderDep,
     party_id: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -87,7 +87,7 @@ def list_orders(
 
 
 @router.get("/{order_id}", operation_id="get_order")
-def get_order(order_id: int, services: ServicesDep, _: AdminDep) -> OrderPublic:
+def get_order(order_id: int, services: ServicesDep, _: ReaderDep) -> OrderPublic:
     with services.uow() as uow:
         order = uow.orders.get(order_id)
     if order is None:
