@@ -1,0 +1,124 @@
+"""The dialogue on in-memory twins: drafts, choices, edits, confirmation, reading."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib.resources import files
+from itertools import count
+
+import pytest
+
+from api.bootstrap import builtin_parser
+from bot.catalog_cache import CatalogCache
+from bot.dedup import InMemoryReplyCache
+from bot.dialogue import Dialogue
+from bot.inbox import Inbox
+from bot.locks import InProcessSenderLocks
+from bot.messages import IncomingMessage, Reply
+from bot.state import InMemoryConversationStore
+from domain.adapters.memory import MemoryStore, MemoryUnitOfWork
+from domain.services.imports import import_catalog, import_parties, import_schemes
+from tests.e2e.conftest import PARTIES_CSV, SCHEMES_JSON
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+class Shop:
+    def __init__(self, party_id: str = "R-0001") -> None:
+        self.store = MemoryStore()
+        catalog = files("domain.services").joinpath("demo_catalog.csv").read_text()
+        import_catalog(MemoryUnitOfWork(self.store), catalog)
+        import_parties(MemoryUnitOfWork(self.store), PARTIES_CSV)
+        import_schemes(MemoryUnitOfWork(self.store), SCHEMES_JSON)
+        self.states = InMemoryConversationStore(3600)
+        dialogue = Dialogue(lambda: MemoryUnitOfWork(self.store), CatalogCache(builtin_parser),
+                            self.states, lambda: NOW)
+        self.inbox = Inbox(lambda: MemoryUnitOfWork(self.store), dialogue,
+                           InMemoryReplyCache(3600), InProcessSenderLocks(1))
+        self.party_id = party_id
+        self.ids = count()
+
+    def send(self, text: str = "", payload: str | None = None) -> list[Reply]:
+        return self.inbox.handle(IncomingMessage(
+            channel="webchat", message_id=f"m{next(self.ids)}", sender=self.party_id,
+            text=text, payload=payload, party_id=self.party_id))
+
+    def say(self, text: str = "", payload: str | None = None) -> str:
+        return "\n".join(r.text for r in self.send(text, payload))
+
+    def orders(self) -> int:
+        return len(self.store.orders)
+
+
+@pytest.fixture
+def shop() -> Shop:
+    return Shop()
+
+
+def test_a_tapped_choice_resolves_the_ambiguous_product(shop: Shop) -> None:
+    (question,) = shop.send("5 box maggi")
+    assert {b.payload for b in question.buttons} == {
+        "pick:MAGGI-70G", "pick:MAGGI-280G", "pick:MAGGI-560G", "pick:-"}
+    draft = shop.say("Maggi 70g", payload="pick:MAGGI-70G")
+    assert "5 boxes" in draft and "Total:" in draft
+
+
+def test_none_of_these_leaves_the_mention_out(shop: Shop) -> None:
+    shop.send("2 cs coke 750, 5 box maggi")
+    reply = shop.say("None of these", payload="pick:-")
+    assert "Left out" in reply and "Coca-Cola 750ml PET" in reply
+
+
+def test_yes_while_a_question_is_open_asks_it_again(shop: Shop) -> None:
+    shop.send("2 cs coke 750, 5 box maggi")
+    assert "answer the question above" in shop.say("yes")
+    assert shop.orders() == 0
+
+
+def test_make_with_a_unit_changes_quantity_and_unit(shop: Shop) -> None:
+    shop.send("2 cs thums up 750")
+    reply = shop.say("make thums up 30 bottles")
+    assert "Thums Up 750ml PET: 30 bottles" in reply
+
+
+def test_editing_a_product_not_in_the_draft_says_so(shop: Shop) -> None:
+    shop.send("2 cs thums up 750")
+    assert "not in your draft" in shop.say("remove harpic")
+
+
+def test_free_lines_are_recomputed_when_the_quantity_drops(shop: Shop) -> None:
+    reply = shop.say("10 cs thums up 750")
+    assert "you save" in reply
+    lower = shop.say("make thums up 9")
+    assert "you save" not in lower
+    assert "Add 1 case" in lower  # the nudge towards the slab
+
+
+def test_reorder_copies_the_last_order(shop: Shop) -> None:
+    shop.send("3 cs sprite 750")
+    shop.send("yes")
+    reply = shop.say("repeat last order")
+    assert "Copied your last order ORD-000001" in reply and "Sprite 750ml PET: 3 cases" in reply
+
+
+def test_offers_list_the_live_schemes(shop: Shop) -> None:
+    assert "Thums Up 750: 10 cases or more, 5% off" in shop.say("offers")
+
+
+def test_order_status_lists_recent_orders(shop: Shop) -> None:
+    shop.send("3 cs sprite 750")
+    shop.send("yes")
+    assert "ORD-000001" in shop.say("order status")
+
+
+def test_a_rep_is_not_offered_retailer_ordering() -> None:
+    rep = Shop("REP-01")
+    assert "for retailers" in rep.say("2 cs coke 750")
+    assert rep.orders() == 0
+
+
+def test_a_draft_survives_between_messages_but_not_cancel(shop: Shop) -> None:
+    shop.send("2 cs coke 750")
+    assert shop.states.load("R-0001")["draft"]["lines"][0]["sku"] == "COKE-750"
+    shop.send("cancel")
+    assert shop.states.load("R-0001") == {}
