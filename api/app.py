@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         wired = services or bootstrap(settings)
         app.state.services = wired
+        await wired.start()
         log.info("channels: twilio=%s web_chat=%s redis=%s",
                  "on" if settings.twilio_enabled else "off (TWILIO_AUTH_TOKEN unset)",
                  "on" if settings.web_chat_enabled else "off",
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             yield
         finally:
             if services is None:
-                wired.close()
+                await wired.stop()
 
     app = FastAPI(title="chat-dms", version="0.1.0", lifespan=lifespan,
                   description="A distribution management system that lives in chat.")

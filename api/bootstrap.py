@@ -8,17 +8,24 @@ from datetime import UTC, datetime
 
 from nlu.builtin_parser import BuiltinParser
 from nlu.parser import Parser
+import httpx
+from arq.connections import ArqRedis
 from redis import Redis
+from redis.asyncio import ConnectionPool as AsyncConnectionPool
 from sqlalchemy.engine import Engine
 
+from api.channels_setup import Channels, build_channels
 from api.settings import Settings
 from bot.catalog_cache import CatalogCache
 from bot.dedup import InMemoryReplyCache, RedisReplyCache, ReplyCache
 from bot.dialogue import Dialogue
 from bot.inbox import Inbox
+from bot.job_queue import ArqQueue, InProcessQueue, OutboundQueue
 from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderLocks
+from bot.outbound import Outbound
 from bot.state import ConversationStore, InMemoryConversationStore, RedisConversationStore
 from domain.adapters.database import make_engine, migrate
+from domain.adapters.dead_letters import SqlDeadLetters
 from domain.adapters.sql_uow import SqlUnitOfWork
 from domain.model.catalog import Product
 from domain.services.unit_of_work import UnitOfWork
@@ -32,9 +39,27 @@ class Services:
     catalog: CatalogCache
     states: ConversationStore
     inbox: Inbox
+    http: httpx.AsyncClient
+    channels: Channels
+    outbound: OutboundQueue
+    dead_letters: SqlDeadLetters
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
+
+    async def start(self) -> None:
+        for hook in self.channels.startups:
+            await hook()
+
+    async def stop(self) -> None:
+        for hook in self.channels.shutdowns:
+            await hook()
+        if isinstance(self.outbound, InProcessQueue):
+            await self.outbound.drain()
+        elif isinstance(self.outbound, ArqQueue):
+            await self.outbound.redis.aclose()
+        await self.http.aclose()
+        self.close()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -75,4 +100,18 @@ def bootstrap(
     catalog = CatalogCache(builtin_parser)
     dialogue = Dialogue(uow_factory, catalog, states, clock)
     inbox = Inbox(uow_factory, dialogue, reply_cache, locks)
-    return Services(settings, engine, redis, catalog, states, inbox)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
+    channels = build_channels(settings, uow_factory, http)
+    dead_letters = SqlDeadLetters(engine)
+
+    def bury(out: Outbound, reason: str) -> None:
+        dead_letters.record(out.key, out.channel, out.to_json(), reason)
+
+    outbound: OutboundQueue
+    if settings.REDIS_URL:
+        outbound = ArqQueue(ArqRedis(connection_pool=AsyncConnectionPool.from_url(
+            settings.REDIS_URL)))
+    else:
+        outbound = InProcessQueue(channels.senders, bury)
+    return Services(settings, engine, redis, catalog, states, inbox, http, channels, outbound,
+                    dead_letters)

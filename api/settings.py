@@ -21,12 +21,17 @@ class Settings(BaseSettings):
     TWILIO_ACCOUNT_SID: str | None = None
     TWILIO_AUTH_TOKEN: str | None = None
     TWILIO_WHATSAPP_FROM: str | None = None
+    TWILIO_API_BASE_URL: str = "https://api.twilio.com"
 
     WHATSAPP_VERIFY_TOKEN: str | None = None
     WHATSAPP_APP_SECRET: str | None = None
     WHATSAPP_TOKEN: str | None = None
     WHATSAPP_PHONE_NUMBER_ID: str | None = None
     GRAPH_API_BASE_URL: str = "https://graph.facebook.com"
+    GRAPH_API_VERSION: str = "v21.0"
+    # Sent instead of free text when the 24-hour customer-service window has closed.
+    WHATSAPP_TEMPLATE_NAME: str = "dms_update"
+    WHATSAPP_TEMPLATE_LANGUAGE: str = "en"
 
     TELEGRAM_BOT_TOKEN: str | None = None
     TELEGRAM_WEBHOOK_SECRET: str | None = None

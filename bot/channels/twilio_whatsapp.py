@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import httpx
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.messages import IncomingMessage, Reply
+from bot.outbound import Outbound, SendFailed
 
 MAX_CHARS = 1600
 CHANNEL = "whatsapp"
@@ -80,3 +82,31 @@ def render_twiml(replies: list[Reply]) -> str:
         for piece in split_text(render_text(reply)):
             response.message(piece)
     return str(response)
+
+
+class TwilioSender:
+    """Sends WhatsApp messages through Twilio's Messages REST resource (for notifications)."""
+
+    channel = CHANNEL
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, account_sid: str,
+                 auth_token: str, from_number: str) -> None:
+        self.http = http
+        self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self.auth = (account_sid, auth_token)
+        self.from_ = from_number if from_number.startswith("whatsapp:") else (
+            f"whatsapp:{from_number}")
+
+    async def send(self, out: Outbound) -> None:
+        for reply in out.replies:
+            for piece in split_text(render_text(reply)):
+                try:
+                    res = await self.http.post(self.url, auth=self.auth, data={
+                        "From": self.from_, "To": f"whatsapp:{out.to}", "Body": piece})
+                except httpx.HTTPError as exc:
+                    raise SendFailed(f"twilio unreachable: {type(exc).__name__}") from exc
+                if res.status_code == 429 or res.status_code >= 500:
+                    raise SendFailed(f"twilio answered {res.status_code}")
+                if res.status_code >= 400:
+                    raise SendFailed(f"twilio refused: {res.status_code} {res.text[:200]}",
+                                     retryable=False)

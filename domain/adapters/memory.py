@@ -74,6 +74,16 @@ class MemoryPartyRepository(_Upserts[str, Party]):
     def by_phone(self, phone: str) -> Party | None:
         return next((p for p in self.items.values() if p.phone == phone), None)
 
+    def by_telegram_user(self, user_id: int) -> Party | None:
+        return next((p for p in self.items.values() if p.telegram_user_id == user_id), None)
+
+    def bind_telegram(self, party_id: str, user_id: int) -> None:
+        for key, other in list(self.items.items()):
+            if other.telegram_user_id == user_id:
+                self.items[key] = replace(other, telegram_user_id=None)
+        if party_id in self.items:
+            self.items[party_id] = replace(self.items[party_id], telegram_user_id=user_id)
+
     def list(self, role: Role | None = None) -> list[Party]:
         return [p for k, p in sorted(self.items.items()) if role is None or p.role == role]
 

@@ -112,6 +112,20 @@ class SqlPartyRepository:
         row = self.session.exec(select(PartyRow).where(PartyRow.phone == phone)).first()
         return _party(row) if row else None
 
+    def by_telegram_user(self, user_id: int) -> Party | None:
+        row = self.session.exec(
+            select(PartyRow).where(PartyRow.telegram_user_id == user_id)).first()
+        return _party(row) if row else None
+
+    def bind_telegram(self, party_id: str, user_id: int) -> None:
+        for other in self.session.exec(
+                select(PartyRow).where(PartyRow.telegram_user_id == user_id)).all():
+            other.telegram_user_id = None
+        self.session.flush()
+        row = self.session.get(PartyRow, party_id)
+        if row is not None:
+            row.telegram_user_id = user_id
+
     def list(self, role: Role | None = None) -> list[Party]:
         query = select(PartyRow).order_by(col(PartyRow.id))
         if role is not None:

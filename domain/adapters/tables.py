@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -69,6 +69,10 @@ class OrderRow(SQLModel, table=True):
     status: str = Field(max_length=20, index=True)
     channel: str = Field(max_length=20)
     draft_id: str | None = Field(default=None, max_length=64, unique=True)
+    # secondary: retailer -> distributor; primary: distributor -> brand
+    kind: str = Field(default="secondary", max_length=20, index=True)
+    status_note: str | None = Field(default=None, max_length=500)
+    updated_at: datetime | None = None
     gross: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     discount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     net: Decimal = Field(sa_column=Column(MONEY, nullable=False))
@@ -123,3 +127,65 @@ class ApiTokenRow(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+class LedgerEntryRow(SQLModel, table=True):
+    """One line of a party's account. Never edited: a mistake is reversed by another row."""
+
+    __tablename__ = "ledger_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    party_id: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=20)
+    ref: str = Field(max_length=64)
+    debit: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    credit: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    entry_date: date = Field(index=True)
+    created_at: datetime
+    # The id the caller generated: a retried POST finds the first entry instead of a second.
+    client_id: str | None = Field(default=None, max_length=100, unique=True)
+    reverses_id: int | None = Field(default=None, unique=True)
+    order_id: int | None = Field(default=None, index=True)
+    narration: str = Field(default="", max_length=300)
+
+
+class StockLevelRow(SQLModel, table=True):
+    __tablename__ = "stock_level"
+
+    distributor_id: str = Field(primary_key=True, max_length=64)
+    sku: str = Field(primary_key=True, max_length=64)
+    qty_base: int = 0
+    last_moved_at: datetime | None = None
+
+
+class StockMoveRow(SQLModel, table=True):
+    __tablename__ = "stock_move"
+
+    id: int | None = Field(default=None, primary_key=True)
+    distributor_id: str = Field(max_length=64, index=True)
+    sku: str = Field(max_length=64, index=True)
+    qty_base: int  # signed: + in, - out
+    reason: str = Field(max_length=30)
+    ref: str = Field(max_length=64)
+    created_at: datetime = Field(index=True)
+
+
+class AlertStateRow(SQLModel, table=True):
+    """An alert condition that has been announced; removed when the condition clears."""
+
+    __tablename__ = "alert_state"
+
+    key: str = Field(primary_key=True, max_length=200)
+    party_id: str = Field(max_length=64, index=True)
+    raised_at: datetime
+
+
+class DeadLetterRow(SQLModel, table=True):
+    __tablename__ = "dead_letter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, index=True)
+    channel: str = Field(max_length=30)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str = Field(max_length=500)
+    created_at: datetime

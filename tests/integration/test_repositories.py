@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -112,5 +113,22 @@ def test_catalog_version_counts_imports(uow: SqlUnitOfWork) -> None:
 def test_migrations_are_at_head(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     engine.dispose()
+
+
+def test_a_telegram_user_binds_to_one_party(uow: SqlUnitOfWork) -> None:
+    with uow:
+        uow.parties.upsert(DIST)
+        uow.parties.upsert(SHOP)
+        uow.parties.bind_telegram("D-1", 555)
+        uow.commit()
+    with uow:
+        assert uow.parties.by_telegram_user(555) == replace(DIST, telegram_user_id=555)
+        uow.parties.bind_telegram("R-1", 555)
+        uow.commit()
+    with uow:
+        found = uow.parties.by_telegram_user(555)
+        assert found is not None and found.id == "R-1"
+        dist = uow.parties.get("D-1")
+        assert dist is not None and dist.telegram_user_id is None

@@ -1,0 +1,104 @@
+"""The outbound queue: deliver each Outbound once, retry through outages, keep dead letters.
+
+Two implementations behind one interface:
+- ArqQueue: jobs in Redis, delivered by `dms worker` processes (arq); a job's id is the
+  Outbound key, so enqueuing the same key twice queues it once.
+- InProcessQueue: an asyncio task per message inside the app, for the embedded default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from arq.connections import ArqRedis
+
+from bot.outbound import ChannelSender, Outbound, SendFailed
+
+log = logging.getLogger("dms.outbound")
+
+MAX_TRIES = 6
+BACKOFF_SECONDS = (1.0, 5.0, 30.0, 120.0, 600.0)
+
+DeadLetterSink = Callable[[Outbound, str], None]
+
+
+class OutboundQueue(Protocol):
+    async def enqueue(self, out: Outbound) -> None: ...
+
+
+def backoff(attempt: int, failure: SendFailed) -> float:
+    if failure.retry_after is not None:
+        return failure.retry_after
+    return BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
+
+
+async def deliver_once(senders: Mapping[str, ChannelSender], out: Outbound) -> None:
+    sender = senders.get(out.channel)
+    if sender is None:
+        raise SendFailed(f"the {out.channel} channel is off", retryable=False)
+    await sender.send(out)
+
+
+class InProcessQueue:
+    def __init__(self, senders: Mapping[str, ChannelSender], dead_letters: DeadLetterSink,
+                 backoff_scale: float = 1.0) -> None:
+        self.senders = senders
+        self.dead_letters = dead_letters
+        self.backoff_scale = backoff_scale
+        self._seen: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def enqueue(self, out: Outbound) -> None:
+        if out.key in self._seen:
+            return
+        self._seen.add(out.key)
+        task = asyncio.create_task(self._run(out))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, out: Outbound) -> None:
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                await deliver_once(self.senders, out)
+                return
+            except SendFailed as failure:
+                if not failure.retryable or attempt == MAX_TRIES:
+                    log.warning("outbound dead letter", extra={"key": out.key,
+                                                               "reason": str(failure)})
+                    self.dead_letters(out, str(failure))
+                    return
+                await asyncio.sleep(backoff(attempt, failure) * self.backoff_scale)
+
+    async def drain(self) -> None:
+        """Waits for every queued message (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+class ArqQueue:
+    def __init__(self, redis: ArqRedis) -> None:
+        self.redis = redis
+
+    async def enqueue(self, out: Outbound) -> None:
+        await self.redis.enqueue_job("deliver_outbound", json.dumps(out.to_json()),
+                                     _job_id=f"out:{out.key}")
+
+
+async def deliver_job(ctx: dict[str, Any], raw: str) -> str:
+    """The arq task: ctx holds 'senders' and 'dead_letters' (set up by the worker)."""
+    from arq.worker import Retry
+
+    out = Outbound.from_json(json.loads(raw))
+    attempt: int = ctx.get("job_try", 1)
+    try:
+        await deliver_once(ctx["senders"], out)
+    except SendFailed as failure:
+        if failure.retryable and attempt < MAX_TRIES:
+            raise Retry(defer=backoff(attempt, failure)) from failure
+        ctx["dead_letters"](out, str(failure))
+        return "dead"
+    return "sent"
