@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from nlu.builtin_parser import BuiltinParser
-from nlu.parser import Parser
 import httpx
 from arq.connections import ArqRedis
 from redis import Redis
@@ -17,18 +16,22 @@ from sqlalchemy.engine import Engine
 from api.channels_setup import Channels, build_channels
 from api.settings import Settings
 from bot.catalog_cache import CatalogCache
+from bot.channels.webchat import WebChatMailbox
 from bot.dedup import InMemoryReplyCache, RedisReplyCache, ReplyCache
 from bot.dialogue import Dialogue
 from bot.inbox import Inbox
 from bot.job_queue import ArqQueue, InProcessQueue, OutboundQueue
 from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderLocks
 from bot.outbound import Outbound
+from bot.outbox_relay import OutboxRelay, channel_router
 from bot.state import ConversationStore, InMemoryConversationStore, RedisConversationStore
 from domain.adapters.database import make_engine, migrate
 from domain.adapters.dead_letters import SqlDeadLetters
 from domain.adapters.sql_uow import SqlUnitOfWork
 from domain.model.catalog import Product
 from domain.services.unit_of_work import UnitOfWork
+from nlu.builtin_parser import BuiltinParser
+from nlu.parser import Parser
 
 
 @dataclass
@@ -43,6 +46,9 @@ class Services:
     channels: Channels
     outbound: OutboundQueue
     dead_letters: SqlDeadLetters
+    relay: OutboxRelay
+    mailbox: WebChatMailbox | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -50,8 +56,12 @@ class Services:
     async def start(self) -> None:
         for hook in self.channels.startups:
             await hook()
+        self._tasks.append(asyncio.create_task(self.relay.run()))
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         for hook in self.channels.shutdowns:
             await hook()
         if isinstance(self.outbound, InProcessQueue):
@@ -101,11 +111,15 @@ def bootstrap(
     dialogue = Dialogue(uow_factory, catalog, states, clock)
     inbox = Inbox(uow_factory, dialogue, reply_cache, locks)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
-    channels = build_channels(settings, uow_factory, http)
+    channels = build_channels(settings, uow_factory, http, redis=redis)
     dead_letters = SqlDeadLetters(engine)
 
     def bury(out: Outbound, reason: str) -> None:
         dead_letters.record(out.key, out.channel, out.to_json(), reason)
+
+    mailbox = WebChatMailbox(redis) if settings.web_chat_enabled else None
+    if mailbox is not None:
+        channels.senders["webchat"] = mailbox
 
     outbound: OutboundQueue
     if settings.REDIS_URL:
@@ -113,5 +127,6 @@ def bootstrap(
             settings.REDIS_URL)))
     else:
         outbound = InProcessQueue(channels.senders, bury)
+    relay = OutboxRelay(uow_factory, outbound, channel_router(set(channels.senders)), bury)
     return Services(settings, engine, redis, catalog, states, inbox, http, channels, outbound,
-                    dead_letters)
+                    dead_letters, relay, mailbox)

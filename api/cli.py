@@ -69,6 +69,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from api.worker import run_worker
+
+    return run_worker(Settings())
+
+
+def cmd_alerts_run(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from api.worker import stock_alerts_for_all
+    from domain.adapters.database import make_engine, migrate
+    from domain.adapters.sql_uow import SqlUnitOfWork
+
+    settings = Settings()
+    migrate(settings.DATABASE_URL)
+    engine = make_engine(settings.DATABASE_URL)
+    raised = stock_alerts_for_all(lambda: SqlUnitOfWork(engine), settings, datetime.now(UTC))
+    print(f"{raised} new stock alert(s) queued")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from domain.services.demo_data import build_demo
 
@@ -141,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="deliver queued messages and run daily jobs (Redis)")
+    worker.set_defaults(func=cmd_worker)
+    alerts = sub.add_parser("alerts").add_subparsers(dest="action", required=True)
+    run = alerts.add_parser("run", help="check every distributor's stock now")
+    run.set_defaults(func=cmd_alerts_run)
 
     for name, func, what in (
         ("catalog", cmd_catalog_import, "products CSV"),

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     TELEGRAM_WEBHOOK_SECRET: str | None = None
     TELEGRAM_API_BASE_URL: str = "https://api.telegram.org"
 
+    STOCK_ALERT_COVER_DAYS: float = 7.0
+    REPLENISH_COVER_DAYS: int = 14
+
     NLU_BACKEND: str = "builtin"
     RASA_URL: str | None = None
 

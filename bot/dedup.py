@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
+from typing import Protocol, cast
 
 from redis import Redis
 
@@ -42,7 +42,7 @@ class RedisReplyCache:
         self.redis, self.ttl, self.prefix = redis, ttl_seconds, prefix
 
     def get(self, key: str) -> str | None:
-        raw = self.redis.get(self.prefix + key)
+        raw = cast(bytes | str | None, self.redis.get(self.prefix + key))
         return raw.decode() if isinstance(raw, bytes) else raw
 
     def put(self, key: str, replies_json: str) -> None:

@@ -17,6 +17,7 @@ class IncomingMessage:
     media_count: int = 0
     party_id: str | None = None  # set by channels that already know the party
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    location: tuple[float, float] | None = None  # (latitude, longitude) of a shared location
 
     @property
     def dedup_key(self) -> str:
@@ -30,17 +31,36 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file sent with a reply (a long statement as CSV); channels without files show text."""
+
+    filename: str
+    mime_type: str
+    content: str
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+    document: Document | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text,
-                "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons]}
+        data: dict[str, Any] = {
+            "text": self.text,
+            "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons]}
+        if self.document is not None:
+            data["document"] = {"filename": self.document.filename,
+                                "mime_type": self.document.mime_type,
+                                "content": self.document.content}
+        return data
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Reply:
+        doc = data.get("document")
         return Reply(
             text=str(data["text"]),
             buttons=tuple(Button(str(b["title"]), str(b["payload"])) for b in data["buttons"]),
+            document=Document(str(doc["filename"]), str(doc["mime_type"]), str(doc["content"]))
+            if doc else None,
         )

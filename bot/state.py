@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from redis import Redis
 
@@ -46,7 +46,7 @@ class RedisConversationStore:
         self.redis, self.ttl, self.prefix = redis, ttl_seconds, prefix
 
     def load(self, key: str) -> State:
-        raw = self.redis.get(self.prefix + key)
+        raw = cast(bytes | None, self.redis.get(self.prefix + key))
         return dict(json.loads(raw)) if raw else {}
 
     def save(self, key: str, state: State) -> None:

@@ -25,7 +25,7 @@ REQUIRE_SERVICES = os.environ.get("DMS_REQUIRE_SERVICES") == "1"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 TABLES = ("sales_order_line", "sales_order", "inbound_message", "product", "party", "scheme",
-          "ledger_entry", "stock_level", "stock_move", "alert_state", "dead_letter",
+          "ledger_entry", "stock_level", "stock_move", "alert_state", "dead_letter", "outbox",
           "app_meta", "api_token")
 
 

@@ -54,6 +54,13 @@ def chat_parties(services: ServicesDep, _: WebChatOn) -> dict[str, Any]:
     return {"data": parties, "count": len(parties)}
 
 
+@router.get("/notices", operation_id="chat_notices")
+def chat_notices(party_id: str, services: ServicesDep, _: WebChatOn) -> ChatReplyOut:
+    """Notices for a party on the web chat (new orders, dispatches, alerts), fetched once."""
+    mailbox = services.mailbox
+    return ChatReplyOut(replies=webchat.render(mailbox.take(party_id)) if mailbox else [])
+
+
 @router.post("/messages", operation_id="chat_send")
 async def chat_send(body: ChatMessageIn, services: ServicesDep, _: WebChatOn) -> ChatReplyOut:
     with services.uow() as uow:
@@ -61,4 +68,5 @@ async def chat_send(body: ChatMessageIn, services: ServicesDep, _: WebChatOn) ->
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no party {body.party_id}")
     msg = webchat.to_incoming(body.party_id, body.text, body.payload, body.message_id)
     replies = await run_in_threadpool(services.inbox.handle, msg)
+    services.relay.wake()
     return ChatReplyOut(replies=webchat.render(replies))

@@ -6,25 +6,35 @@ the same all-or-nothing behaviour as with SQL.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
 from domain.errors import Conflict
 from domain.model.catalog import Product
+from domain.model.ledger import LedgerEntry
+from domain.model.notice import Notice
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme
+from domain.model.stock import StockLevel
 from domain.services.unit_of_work import (
+    AlertStore,
     InboundLog,
+    LedgerRepository,
     MetaStore,
     OrderRepository,
+    Outbox,
     PartyRepository,
     ProductRepository,
     SchemeRepository,
+    StockRepository,
     TokenStore,
 )
 
@@ -36,6 +46,11 @@ class MemoryStore:
     schemes: dict[str, Scheme] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     inbound: dict[str, str] = field(default_factory=dict)
+    ledger: dict[int, LedgerEntry] = field(default_factory=dict)
+    stock: dict[tuple[str, str], StockLevel] = field(default_factory=dict)
+    moves: list[tuple[str, str, int, str, str, datetime]] = field(default_factory=list)
+    alerts: dict[str, str] = field(default_factory=dict)
+    outbox: dict[int, tuple[Notice, bool]] = field(default_factory=dict)
     tokens: dict[int, tuple[str, str, bool]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -135,12 +150,142 @@ class MemoryOrderRepository:
         ]
         return found[offset : offset + limit], len(found)
 
+    def for_distributor(self, distributor_id: str, statuses: tuple[OrderStatus, ...] = (),
+                        limit: int = 20) -> builtins.list[Order]:
+        found = [o for _, o in sorted(self.items.items(), reverse=True)
+                 if o.distributor_id == distributor_id and o.kind == "secondary"
+                 and (not statuses or o.status in statuses)]
+        return found[:limit]
+
+    def move(self, order_id: int, from_statuses: tuple[OrderStatus, ...],
+             to: OrderStatus, note: str | None, at: datetime) -> bool:
+        order = self.items.get(order_id)
+        if order is None or order.status not in from_statuses:
+            return False
+        self.items[order_id] = replace(order, status=to, status_note=note)
+        return True
+
     def sku_counts(self, party_id: str) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for order in self.items.values():
             if order.party_id == party_id:
                 counts.update({line.sku for line in order.lines if not line.free})
         return dict(counts)
+
+
+class MemoryLedgerRepository:
+    def __init__(self, items: dict[int, LedgerEntry]) -> None:
+        self.items = items
+
+    def add(self, entry: LedgerEntry) -> LedgerEntry:
+        for other in self.items.values():
+            if (entry.client_id and other.client_id == entry.client_id) or (
+                    entry.reverses_id and other.reverses_id == entry.reverses_id):
+                raise Conflict("this entry was recorded before")
+        stored = replace(entry, id=max(self.items, default=0) + 1)
+        assert stored.id is not None
+        self.items[stored.id] = stored
+        return stored
+
+    def get(self, entry_id: int) -> LedgerEntry | None:
+        return self.items.get(entry_id)
+
+    def by_client_id(self, client_id: str) -> LedgerEntry | None:
+        return next((e for e in self.items.values() if e.client_id == client_id), None)
+
+    def for_order(self, order_id: int) -> builtins.list[LedgerEntry]:
+        return [e for _, e in sorted(self.items.items()) if e.order_id == order_id]
+
+    def balance_before(self, party_id: str, day: date) -> Decimal:
+        return sum((e.amount for e in self.items.values()
+                    if e.party_id == party_id and e.on < day), Decimal("0.00"))
+
+    def entries(self, party_id: str, start: date | None, end: date) -> builtins.list[LedgerEntry]:
+        found = [e for e in self.items.values() if e.party_id == party_id and e.on <= end
+                 and (start is None or e.on >= start)]
+        return sorted(found, key=lambda e: (e.on, e.id or 0))
+
+
+class MemoryStockRepository:
+    def __init__(self, items: dict[tuple[str, str], StockLevel],
+                 moves: builtins.list[tuple[str, str, int, str, str, datetime]]) -> None:
+        self.items, self.moves = items, moves
+
+    def level(self, distributor_id: str, sku: str) -> StockLevel:
+        return self.items.get((distributor_id, sku), StockLevel(distributor_id, sku))
+
+    def levels(self, distributor_id: str) -> builtins.list[StockLevel]:
+        return [v for (d, _), v in sorted(self.items.items()) if d == distributor_id]
+
+    def receive(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
+                at: datetime) -> None:
+        level = self.level(distributor_id, sku)
+        self.items[(distributor_id, sku)] = replace(level, on_hand=level.on_hand + qty_base,
+                                                    last_moved_at=at)
+        self.moves.append((distributor_id, sku, qty_base, reason, ref, at))
+
+    def reserve(self, distributor_id: str, sku: str, qty_base: int) -> bool:
+        level = self.level(distributor_id, sku)
+        if level.available < qty_base:
+            return False
+        self.items[(distributor_id, sku)] = replace(level, reserved=level.reserved + qty_base)
+        return True
+
+    def release(self, distributor_id: str, sku: str, qty_base: int) -> None:
+        level = self.level(distributor_id, sku)
+        self.items[(distributor_id, sku)] = replace(
+            level, reserved=max(level.reserved - qty_base, 0))
+
+    def issue(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
+              at: datetime, reserved: bool) -> bool:
+        level = self.level(distributor_id, sku)
+        if (level.on_hand if reserved else level.available) < qty_base:
+            return False
+        self.items[(distributor_id, sku)] = replace(
+            level, on_hand=level.on_hand - qty_base, last_moved_at=at,
+            reserved=level.reserved - qty_base if reserved else level.reserved)
+        self.moves.append((distributor_id, sku, -qty_base, reason, ref, at))
+        return True
+
+    def moved_out_since(self, distributor_id: str, since: datetime) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for dist, sku, qty, reason, _, at in self.moves:
+            if dist == distributor_id and reason == "dispatch" and at >= since:
+                out[sku] -= qty
+        return dict(out)
+
+
+class MemoryAlertStore:
+    def __init__(self, items: dict[str, str]) -> None:
+        self.items = items  # key -> party id
+
+    def raised(self, party_id: str) -> set[str]:
+        return {k for k, p in self.items.items() if p == party_id}
+
+    def raise_(self, key: str, party_id: str, at: datetime) -> bool:
+        if key in self.items:
+            return False
+        self.items[key] = party_id
+        return True
+
+    def clear(self, key: str) -> None:
+        self.items.pop(key, None)
+
+
+class MemoryOutbox:
+    def __init__(self, items: dict[int, tuple[Notice, bool]]) -> None:
+        self.items = items  # id -> (notice, relayed)
+
+    def add(self, notice: Notice) -> None:
+        notice_id = max(self.items, default=0) + 1
+        self.items[notice_id] = (replace(notice, id=notice_id), False)
+
+    def pending(self, limit: int = 100) -> builtins.list[Notice]:
+        return [n for _, (n, done) in sorted(self.items.items()) if not done][:limit]
+
+    def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None:
+        for notice_id in ids:
+            self.items[notice_id] = (self.items[notice_id][0], True)
 
 
 class MemoryInboundLog:
@@ -188,7 +333,8 @@ class MemoryMetaStore:
         self.items["catalog_version"] = str(self.catalog_version() + 1)
 
 
-TABLES = ("products", "parties", "schemes", "orders", "inbound", "tokens", "meta")
+TABLES = ("products", "parties", "schemes", "orders", "inbound", "tokens", "meta", "ledger",
+          "stock", "moves", "alerts", "outbox")
 
 
 class MemoryUnitOfWork:
@@ -196,6 +342,10 @@ class MemoryUnitOfWork:
     parties: PartyRepository
     schemes: SchemeRepository
     orders: OrderRepository
+    ledger: LedgerRepository
+    stock: StockRepository
+    alerts: AlertStore
+    outbox: Outbox
     inbound: InboundLog
     tokens: TokenStore
     meta: MetaStore
@@ -219,6 +369,10 @@ class MemoryUnitOfWork:
         self.orders = MemoryOrderRepository(self._work["orders"])
         self.inbound = MemoryInboundLog(self._work["inbound"])
         self.tokens = MemoryTokenStore(self._work["tokens"])
+        self.ledger = MemoryLedgerRepository(self._work["ledger"])
+        self.stock = MemoryStockRepository(self._work["stock"], self._work["moves"])
+        self.alerts = MemoryAlertStore(self._work["alerts"])
+        self.outbox = MemoryOutbox(self._work["outbox"])
         self.meta = MemoryMetaStore(self._work["meta"])
 
     def __exit__(

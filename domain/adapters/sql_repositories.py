@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from domain.adapters.tables import (
+    AlertStateRow,
     ApiTokenRow,
     InboundMessageRow,
+    LedgerEntryRow,
     MetaRow,
     OrderLineRow,
     OrderRow,
+    OutboxRow,
     PartyRow,
     ProductRow,
     SchemeRow,
+    StockLevelRow,
+    StockMoveRow,
 )
 from domain.errors import Conflict
 from domain.model.catalog import Product
+from domain.model.ledger import EntryKind, LedgerEntry
+from domain.model.notice import Notice
 from domain.model.order import Order, OrderLine, OrderStatus
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme, scheme_from_dict, scheme_to_dict
+from domain.model.stock import StockLevel
 
 
 def _product(row: ProductRow) -> Product:
@@ -169,7 +178,8 @@ def _order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
         id=row.id, number=row.number, party_id=row.party_id, distributor_id=row.distributor_id,
         status=OrderStatus(row.status), channel=row.channel, draft_id=row.draft_id,
         gross=Decimal(row.gross), discount=Decimal(row.discount), net=Decimal(row.net),
-        created_at=row.created_at, notes=list(row.notes),
+        created_at=row.created_at, notes=list(row.notes), kind=row.kind,
+        status_note=row.status_note,
         lines=[
             OrderLine(
                 sku=ln.sku, name=ln.name, qty=Decimal(ln.qty).normalize(), unit=ln.unit,
@@ -191,7 +201,8 @@ class SqlOrderRepository:
             party_id=order.party_id, distributor_id=order.distributor_id,
             status=order.status.value, channel=order.channel, draft_id=order.draft_id,
             gross=order.gross, discount=order.discount, net=order.net,
-            created_at=order.created_at, notes=list(order.notes),
+            created_at=order.created_at, notes=list(order.notes), kind=order.kind,
+            status_note=order.status_note,
         )
         self.session.add(row)
         try:
@@ -255,6 +266,26 @@ class SqlOrderRepository:
         lines = self._lines([r.id for r in rows if r.id is not None])
         total = self.session.exec(count).one()
         return [_order(r, lines[r.id]) for r in rows if r.id is not None], int(total)
+
+    def for_distributor(self, distributor_id: str, statuses: tuple[OrderStatus, ...] = (),
+                        limit: int = 20) -> builtins.list[Order]:
+        query = select(OrderRow).where(OrderRow.distributor_id == distributor_id,
+                                       OrderRow.kind == "secondary")
+        if statuses:
+            query = query.where(col(OrderRow.status).in_([s.value for s in statuses]))
+        rows = self.session.exec(query.order_by(col(OrderRow.id).desc()).limit(limit)).all()
+        lines = self._lines([r.id for r in rows if r.id is not None])
+        return [_order(r, lines[r.id]) for r in rows if r.id is not None]
+
+    def move(self, order_id: int, from_statuses: tuple[OrderStatus, ...],
+             to: OrderStatus, note: str | None, at: datetime) -> bool:
+        result = self.session.execute(
+            update(OrderRow)
+            .where(col(OrderRow.id) == order_id,
+                   col(OrderRow.status).in_([s.value for s in from_statuses]))
+            .values(status=to.value, status_note=note, updated_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def sku_counts(self, party_id: str) -> dict[str, int]:
         query = (
@@ -327,3 +358,195 @@ class SqlMetaStore:
             self.session.add(MetaRow(key=self.KEY, value="1"))
         else:
             row.value = str(int(row.value) + 1)
+
+
+def _entry(row: LedgerEntryRow) -> LedgerEntry:
+    return LedgerEntry(
+        id=row.id, party_id=row.party_id, kind=EntryKind(row.kind), ref=row.ref,
+        debit=Decimal(row.debit), credit=Decimal(row.credit), on=row.entry_date,
+        created_at=row.created_at, narration=row.narration, client_id=row.client_id,
+        reverses_id=row.reverses_id, order_id=row.order_id,
+    )
+
+
+class SqlLedgerRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, entry: LedgerEntry) -> LedgerEntry:
+        row = LedgerEntryRow(
+            party_id=entry.party_id, kind=entry.kind.value, ref=entry.ref, debit=entry.debit,
+            credit=entry.credit, entry_date=entry.on, created_at=entry.created_at,
+            narration=entry.narration, client_id=entry.client_id,
+            reverses_id=entry.reverses_id, order_id=entry.order_id,
+        )
+        self.session.add(row)
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict("this entry was recorded before") from exc
+        return _entry(row)
+
+    def get(self, entry_id: int) -> LedgerEntry | None:
+        row = self.session.get(LedgerEntryRow, entry_id)
+        return _entry(row) if row else None
+
+    def by_client_id(self, client_id: str) -> LedgerEntry | None:
+        row = self.session.exec(
+            select(LedgerEntryRow).where(LedgerEntryRow.client_id == client_id)).first()
+        return _entry(row) if row else None
+
+    def for_order(self, order_id: int) -> list[LedgerEntry]:
+        rows = self.session.exec(select(LedgerEntryRow).where(
+            LedgerEntryRow.order_id == order_id).order_by(col(LedgerEntryRow.id))).all()
+        return [_entry(r) for r in rows]
+
+    def balance_before(self, party_id: str, day: date) -> Decimal:
+        total = self.session.exec(
+            select(func.coalesce(func.sum(LedgerEntryRow.debit - LedgerEntryRow.credit), 0))
+            .where(LedgerEntryRow.party_id == party_id, col(LedgerEntryRow.entry_date) < day)
+        ).one()
+        return Decimal(total).quantize(Decimal("0.01"))
+
+    def entries(self, party_id: str, start: date | None, end: date) -> list[LedgerEntry]:
+        query = select(LedgerEntryRow).where(LedgerEntryRow.party_id == party_id,
+                                             col(LedgerEntryRow.entry_date) <= end)
+        if start is not None:
+            query = query.where(col(LedgerEntryRow.entry_date) >= start)
+        query = query.order_by(col(LedgerEntryRow.entry_date), col(LedgerEntryRow.id))
+        return [_entry(r) for r in self.session.exec(query).all()]
+
+
+class SqlStockRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _row(self, distributor_id: str, sku: str) -> StockLevelRow:
+        row = self.session.get(StockLevelRow, (distributor_id, sku))
+        if row is None:
+            row = StockLevelRow(distributor_id=distributor_id, sku=sku)
+            self.session.add(row)
+            self.session.flush()
+        return row
+
+    def level(self, distributor_id: str, sku: str) -> StockLevel:
+        row = self.session.get(StockLevelRow, (distributor_id, sku))
+        if row is None:
+            return StockLevel(distributor_id, sku)
+        return StockLevel(distributor_id, sku, row.qty_base, row.reserved_base, row.last_moved_at)
+
+    def levels(self, distributor_id: str) -> list[StockLevel]:
+        rows = self.session.exec(select(StockLevelRow).where(
+            StockLevelRow.distributor_id == distributor_id).order_by(col(StockLevelRow.sku))).all()
+        return [StockLevel(r.distributor_id, r.sku, r.qty_base, r.reserved_base, r.last_moved_at)
+                for r in rows]
+
+    def _move(self, distributor_id: str, sku: str, qty: int, reason: str, ref: str,
+              at: datetime) -> None:
+        self.session.add(StockMoveRow(distributor_id=distributor_id, sku=sku, qty_base=qty,
+                                      reason=reason, ref=ref, created_at=at))
+
+    def receive(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
+                at: datetime) -> None:
+        self._row(distributor_id, sku)
+        self.session.execute(
+            update(StockLevelRow)
+            .where(col(StockLevelRow.distributor_id) == distributor_id,
+                   col(StockLevelRow.sku) == sku)
+            .values(qty_base=StockLevelRow.qty_base + qty_base, last_moved_at=at))
+        self._move(distributor_id, sku, qty_base, reason, ref, at)
+
+    def reserve(self, distributor_id: str, sku: str, qty_base: int) -> bool:
+        self._row(distributor_id, sku)
+        # One conditional UPDATE: concurrent reservations serialise on the row lock and the
+        # condition is re-checked, so the last units are never promised twice.
+        result = self.session.execute(
+            update(StockLevelRow)
+            .where(col(StockLevelRow.distributor_id) == distributor_id,
+                   col(StockLevelRow.sku) == sku,
+                   col(StockLevelRow.qty_base) - col(StockLevelRow.reserved_base) >= qty_base)
+            .values(reserved_base=StockLevelRow.reserved_base + qty_base))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, distributor_id: str, sku: str, qty_base: int) -> None:
+        self.session.execute(
+            update(StockLevelRow)
+            .where(col(StockLevelRow.distributor_id) == distributor_id,
+                   col(StockLevelRow.sku) == sku)
+            .values(reserved_base=func.max(StockLevelRow.reserved_base - qty_base, 0)
+                    if self.session.get_bind().dialect.name == "sqlite"
+                    else func.greatest(StockLevelRow.reserved_base - qty_base, 0)))
+
+    def issue(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
+              at: datetime, reserved: bool) -> bool:
+        self._row(distributor_id, sku)
+        condition = (col(StockLevelRow.qty_base) >= qty_base) if reserved else (
+            col(StockLevelRow.qty_base) - col(StockLevelRow.reserved_base) >= qty_base)
+        values: dict[str, object] = {"qty_base": StockLevelRow.qty_base - qty_base,
+                                     "last_moved_at": at}
+        if reserved:
+            values["reserved_base"] = StockLevelRow.reserved_base - qty_base
+        result = self.session.execute(
+            update(StockLevelRow)
+            .where(col(StockLevelRow.distributor_id) == distributor_id,
+                   col(StockLevelRow.sku) == sku, condition)
+            .values(**values))
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        self._move(distributor_id, sku, -qty_base, reason, ref, at)
+        return True
+
+    def moved_out_since(self, distributor_id: str, since: datetime) -> dict[str, int]:
+        rows = self.session.exec(
+            select(StockMoveRow.sku, func.sum(StockMoveRow.qty_base))
+            .where(StockMoveRow.distributor_id == distributor_id,
+                   col(StockMoveRow.created_at) >= since, StockMoveRow.reason == "dispatch")
+            .group_by(col(StockMoveRow.sku))).all()
+        return {sku: -int(total) for sku, total in rows}
+
+
+class SqlAlertStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def raised(self, party_id: str) -> set[str]:
+        rows = self.session.exec(
+            select(AlertStateRow.key).where(AlertStateRow.party_id == party_id)).all()
+        return set(rows)
+
+    def raise_(self, key: str, party_id: str, at: datetime) -> bool:
+        if self.session.get(AlertStateRow, key) is not None:
+            return False
+        self.session.add(AlertStateRow(key=key, party_id=party_id, raised_at=at))
+        try:
+            self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def clear(self, key: str) -> None:
+        row = self.session.get(AlertStateRow, key)
+        if row is not None:
+            self.session.delete(row)
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, notice: Notice) -> None:
+        self.session.add(OutboxRow(party_id=notice.party_id, body=notice.to_json(),
+                                   created_at=datetime.now(UTC)))
+
+    def pending(self, limit: int = 100) -> builtins.list[Notice]:
+        query = (select(OutboxRow).where(col(OutboxRow.relayed_at).is_(None))
+                 .order_by(col(OutboxRow.id)).limit(limit))
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Several app processes relay at once: each takes rows the others have not.
+            query = query.with_for_update(skip_locked=True)
+        return [Notice.from_json(r.party_id, r.body, r.id) for r in self.session.exec(query)]
+
+    def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None:
+        if ids:
+            self.session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(ids))
+                                 .values(relayed_at=at))

@@ -9,21 +9,29 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from domain.adapters.sql_repositories import (
+    SqlAlertStore,
     SqlInboundLog,
+    SqlLedgerRepository,
     SqlMetaStore,
     SqlOrderRepository,
+    SqlOutbox,
     SqlPartyRepository,
     SqlProductRepository,
     SqlSchemeRepository,
+    SqlStockRepository,
     SqlTokenStore,
 )
 from domain.services.unit_of_work import (
+    AlertStore,
     InboundLog,
+    LedgerRepository,
     MetaStore,
     OrderRepository,
+    Outbox,
     PartyRepository,
     ProductRepository,
     SchemeRepository,
+    StockRepository,
     TokenStore,
 )
 
@@ -33,6 +41,10 @@ class SqlUnitOfWork:
     parties: PartyRepository
     schemes: SchemeRepository
     orders: OrderRepository
+    ledger: LedgerRepository
+    stock: StockRepository
+    alerts: AlertStore
+    outbox: Outbox
     inbound: InboundLog
     tokens: TokenStore
     meta: MetaStore
@@ -46,6 +58,10 @@ class SqlUnitOfWork:
         self.parties = SqlPartyRepository(self.session)
         self.schemes = SqlSchemeRepository(self.session)
         self.orders = SqlOrderRepository(self.session)
+        self.ledger = SqlLedgerRepository(self.session)
+        self.stock = SqlStockRepository(self.session)
+        self.alerts = SqlAlertStore(self.session)
+        self.outbox = SqlOutbox(self.session)
         self.inbound = SqlInboundLog(self.session)
         self.tokens = SqlTokenStore(self.session)
         self.meta = SqlMetaStore(self.session)

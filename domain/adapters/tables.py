@@ -154,7 +154,8 @@ class StockLevelRow(SQLModel, table=True):
 
     distributor_id: str = Field(primary_key=True, max_length=64)
     sku: str = Field(primary_key=True, max_length=64)
-    qty_base: int = 0
+    qty_base: int = 0  # on hand
+    reserved_base: int = 0  # promised to accepted orders, not yet dispatched
     last_moved_at: datetime | None = None
 
 
@@ -189,3 +190,15 @@ class DeadLetterRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str = Field(max_length=500)
     created_at: datetime
+
+
+class OutboxRow(SQLModel, table=True):
+    """Notices committed with the change that caused them; a relay hands them to the queue."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    party_id: str = Field(max_length=64, index=True)
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    relayed_at: datetime | None = Field(default=None, index=True)

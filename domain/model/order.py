@@ -46,6 +46,8 @@ class Order:
     status: OrderStatus = OrderStatus.PLACED
     # The draft this order came from: a second YES for the same draft finds this order.
     draft_id: str | None = None
+    kind: str = "secondary"  # secondary: retailer -> distributor; primary: distributor -> brand
+    status_note: str | None = None  # why it was rejected, what was short
     id: int | None = None
     number: str | None = None
     notes: list[str] = field(default_factory=list)

@@ -26,7 +26,8 @@ class ImportReport:
 
     def __str__(self) -> str:
         unchanged = self.rows - self.changed
-        return f"{self.kind}: {self.rows} rows, {self.changed} created or updated, {unchanged} unchanged"
+        return (f"{self.kind}: {self.rows} rows, {self.changed} created or updated, "
+                f"{unchanged} unchanged")
 
 
 def import_catalog(uow: UnitOfWork, text: str) -> ImportReport:

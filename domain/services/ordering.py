@@ -10,9 +10,12 @@ from decimal import Decimal
 from domain.commands import DraftLine, PlaceOrder
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.model.catalog import Product
+from domain.model.money import format_rupees
+from domain.model.notice import Notice
 from domain.model.order import Order, OrderLine
 from domain.model.party import Party, Role
 from domain.pricing import Buyer, OrderLineInput, PricedOrder, SchemeIndex, price_order
+from domain.services.fulfilment import Shortage, shortages
 from domain.services.unit_of_work import UnitOfWork
 
 # More than this many cases (or of the largest pack, for SKUs without cases) is a typo.
@@ -90,6 +93,25 @@ def order_from_priced(
     )
 
 
+def fulfilment_buttons(order: Order) -> tuple[tuple[str, str], ...]:
+    return (("Accept", f"ord:accept:{order.id}"), ("Reject", f"ord:reject:{order.id}"),
+            ("Dispatched", f"ord:dispatch:{order.id}"))
+
+
+def new_order_notice(order: Order, party: Party, catalog: Mapping[str, Product],
+                     short: tuple[Shortage, ...]) -> Notice:
+    """What the distributor is told when one of its retailers places an order."""
+    assert party.distributor_id is not None
+    lines = [f"🛒 New order {order.number} from {party.name} ({party.id}): "
+             f"{format_rupees(order.net)}"]
+    for line in order.lines:
+        free = " (free)" if line.free else ""
+        lines.append(f"• {line.name}: {line.qty.normalize():f} {line.unit}{free}")
+    if short:
+        lines.append("⚠️ Your stock cannot cover: " + "; ".join(str(s) for s in short))
+    return Notice(party.distributor_id, "\n".join(lines), fulfilment_buttons(order))
+
+
 @dataclass(frozen=True)
 class PlacedOrder:
     order: Order
@@ -118,6 +140,9 @@ def place_order(
         order = order_from_priced(priced, catalog, party, cmd)
         try:
             uow.orders.add(order)
+            if party.distributor_id:
+                uow.outbox.add(new_order_notice(order, party, catalog,
+                                                shortages(uow, order, catalog, reserved=False)))
             uow.commit()
         except Conflict:
             uow.rollback()

@@ -6,14 +6,20 @@ Each port has a SQL implementation (domain.adapters.sql_*) and an in-memory twin
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
 from domain.model.catalog import Product
+from domain.model.ledger import LedgerEntry
+from domain.model.notice import Notice
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme
+from domain.model.stock import StockLevel
 
 
 class ProductRepository(Protocol):
@@ -59,6 +65,73 @@ class OrderRepository(Protocol):
         """How many orders of this party held each SKU: the parser's history."""
         ...
 
+    def for_distributor(self, distributor_id: str, statuses: tuple[OrderStatus, ...] = (),
+                        limit: int = 20) -> builtins.list[Order]:
+        """Secondary orders a distributor serves, newest first."""
+        ...
+
+    def move(self, order_id: int, from_statuses: tuple[OrderStatus, ...],
+             to: OrderStatus, note: str | None, at: datetime) -> bool:
+        """Moves the order only if it is in one of from_statuses; False if it was not.
+
+        The check and the change are one statement, so two concurrent moves cannot both win.
+        """
+        ...
+
+
+class LedgerRepository(Protocol):
+    def add(self, entry: LedgerEntry) -> LedgerEntry:
+        """Raises Conflict if the client_id (or the reversed entry) was used before."""
+        ...
+
+    def get(self, entry_id: int) -> LedgerEntry | None: ...
+    def by_client_id(self, client_id: str) -> LedgerEntry | None: ...
+    def for_order(self, order_id: int) -> list[LedgerEntry]: ...
+    def balance_before(self, party_id: str, day: date) -> Decimal: ...
+    def entries(self, party_id: str, start: date | None, end: date) -> list[LedgerEntry]:
+        """Entries dated start..end inclusive (all up to end when start is None), in order."""
+        ...
+
+
+class StockRepository(Protocol):
+    def level(self, distributor_id: str, sku: str) -> StockLevel: ...
+    def levels(self, distributor_id: str) -> list[StockLevel]: ...
+    def receive(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
+                at: datetime) -> None: ...
+    def reserve(self, distributor_id: str, sku: str, qty_base: int) -> bool:
+        """Reserves if on-hand minus reserved covers it; False (and nothing changed) if not."""
+        ...
+
+    def release(self, distributor_id: str, sku: str, qty_base: int) -> None: ...
+    def issue(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
+              at: datetime, reserved: bool) -> bool:
+        """Takes stock out (from the reservation when `reserved`); False if not enough."""
+        ...
+
+    def moved_out_since(self, distributor_id: str, since: datetime) -> dict[str, int]:
+        """Base units dispatched per SKU since a time: the secondary sales."""
+        ...
+
+
+class Outbox(Protocol):
+    """Notices written in the same transaction as the change that caused them."""
+
+    def add(self, notice: Notice) -> None: ...
+    def pending(self, limit: int = 100) -> builtins.list[Notice]:
+        """Unrelayed notices, oldest first, locked against other relays where supported."""
+        ...
+
+    def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None: ...
+
+
+class AlertStore(Protocol):
+    def raised(self, party_id: str) -> set[str]: ...
+    def raise_(self, key: str, party_id: str, at: datetime) -> bool:
+        """True if newly raised (so announce it), False if it was already up."""
+        ...
+
+    def clear(self, key: str) -> None: ...
+
 
 class InboundLog(Protocol):
     """Messages already handled, with the reply they got: the durable half of dedup."""
@@ -85,6 +158,10 @@ class UnitOfWork(Protocol):
     parties: PartyRepository
     schemes: SchemeRepository
     orders: OrderRepository
+    ledger: LedgerRepository
+    stock: StockRepository
+    alerts: AlertStore
+    outbox: Outbox
     inbound: InboundLog
     tokens: TokenStore
     meta: MetaStore

@@ -278,8 +278,15 @@ def test_every_dependency_waits_for_a_healthy_service(compose: Compose) -> None:
     assert dependency_problems(compose) == []
 
 
-def test_app_starts_after_postgres_and_redis(compose: Compose) -> None:
-    assert {"postgres", "redis"} <= set(compose["services"]["app"]["depends_on"])
+@pytest.mark.parametrize("service", ["app", "worker"])
+def test_app_and_worker_start_after_postgres_and_redis(compose: Compose, service: str) -> None:
+    assert {"postgres", "redis"} <= set(compose["services"][service]["depends_on"])
+
+
+def test_worker_runs_the_app_image(compose: Compose) -> None:
+    app, worker = compose["services"]["app"], compose["services"]["worker"]
+    assert worker["command"] == "dms worker"
+    assert worker["image"] == app["image"]
 
 
 def test_app_healthcheck_probes_healthz(compose: Compose) -> None:
@@ -304,8 +311,9 @@ def test_rasa_starts_only_with_its_profile(compose: Compose) -> None:
     assert compose["services"]["rasa"]["profiles"] == ["rasa"]
 
 
-def test_every_setting_the_app_reads_is_passed(compose: Compose) -> None:
-    passed = set(environment_of(compose["services"]["app"]))
+@pytest.mark.parametrize("service", ["app", "worker"])
+def test_every_setting_the_app_reads_is_passed(compose: Compose, service: str) -> None:
+    passed = set(environment_of(compose["services"][service]))
     assert sorted((SPEC_SETTINGS | settings_read_by_the_code()) - passed) == []
 
 
@@ -319,7 +327,7 @@ def test_every_interpolated_variable_has_a_default(compose: Compose) -> None:
     # A bare ${VAR} is a warning and an empty value when VAR is unset; ${VAR:-...} says so.
     bare = [
         f"{service}.{key}"
-        for service in ("app",)
+        for service in ("app", "worker")
         for key, value in environment_of(compose["services"][service]).items()
         if value is not None and re.search(r"\$\{[A-Z0-9_]+\}", value)
     ]
@@ -405,6 +413,7 @@ def test_a_dependency_on_a_service_without_healthcheck_is_reported(compose: Comp
     del broken["services"]["redis"]["healthcheck"]
     assert dependency_problems(broken) == [
         "app -> redis: redis has no healthcheck",
+        "worker -> redis: redis has no healthcheck",
     ]
 
 

@@ -1,0 +1,97 @@
+"""Moves committed notices from the outbox to the outbound queue, on the party's channel.
+
+Enqueue first, mark relayed after: a crash in between re-enqueues, and the queue drops the
+repeat by its key, so a notice is neither lost nor sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.job_queue import OutboundQueue
+from bot.messages import Button, Reply
+from bot.outbound import Outbound
+from domain.model.notice import Notice
+from domain.model.party import Party
+from domain.services.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger("dms.outbox")
+
+# party -> (channel, address) or None when the party can be reached on no channel
+Router = Callable[[Party], tuple[str, str] | None]
+
+
+def channel_router(enabled: set[str]) -> Router:
+    """Telegram when the party has bound it, else WhatsApp; the web chat as the demo's last
+    resort."""
+
+    def route(party: Party) -> tuple[str, str] | None:
+        if party.telegram_user_id is not None and "telegram" in enabled:
+            return "telegram", str(party.telegram_user_id)
+        for channel in ("whatsapp_cloud", "whatsapp"):
+            if channel in enabled:
+                return channel, party.phone
+        if "webchat" in enabled:
+            return "webchat", party.id
+        return None
+
+    return route
+
+
+def to_outbound(notice: Notice, channel: str, address: str) -> Outbound:
+    reply = Reply(notice.text, tuple(Button(t, p) for t, p in notice.buttons))
+    return Outbound(channel=channel, to=address, replies=(reply,), key=f"notice:{notice.id}",
+                    party_id=notice.party_id)
+
+
+class OutboxRelay:
+    def __init__(self, uow_factory: UnitOfWorkFactory, queue: OutboundQueue, route: Router,
+                 dead_letter: Callable[[Outbound, str], None]) -> None:
+        self.uow_factory = uow_factory
+        self.queue = queue
+        self.route = route
+        self.dead_letter = dead_letter
+        self._wake = asyncio.Event()
+
+    def _pending(self) -> list[tuple[Notice, Party | None]]:
+        with self.uow_factory() as uow:
+            return [(n, uow.parties.get(n.party_id)) for n in uow.outbox.pending()]
+
+    def _mark(self, ids: list[int]) -> None:
+        with self.uow_factory() as uow:
+            uow.outbox.mark_relayed(ids, datetime.now(UTC))
+            uow.commit()
+
+    async def relay_once(self) -> int:
+        pending = await run_in_threadpool(self._pending)
+        for notice, party in pending:
+            target = self.route(party) if party is not None else None
+            if target is None:
+                self.dead_letter(to_outbound(notice, "none", ""),
+                                 f"party {notice.party_id} has no channel to reach it on")
+                continue
+            await self.queue.enqueue(to_outbound(notice, *target))
+        if pending:
+            await run_in_threadpool(self._mark, [n.id for n, _ in pending if n.id is not None])
+        return len(pending)
+
+    def wake(self) -> None:
+        """Relay now rather than at the next tick (after a message that may have notices)."""
+        self._wake.set()
+
+    async def run(self, interval: float = 2.0) -> None:
+        while True:
+            try:
+                while await self.relay_once():
+                    pass
+            except Exception:  # a database blip must not kill the relay; retry next tick
+                log.exception("outbox relay failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            self._wake.clear()

@@ -1,0 +1,166 @@
+"""A distributor accepts, rejects and dispatches orders; stock moves once, never oversold.
+
+Accepting reserves the stock of every line; dispatching takes it out and raises the invoice.
+Each step is one unit of work whose first statement is a conditional status change, so two
+concurrent taps on "Dispatched" move stock once. An order the stock cannot cover is flagged
+with what is short and left as it was.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.commands import AcceptOrder, DispatchOrder, RejectOrder
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.model.catalog import Product
+from domain.model.money import format_rupees
+from domain.model.notice import Notice
+from domain.model.order import Order, OrderStatus
+from domain.services.ledger import invoice_for
+from domain.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Shortage:
+    sku: str
+    name: str
+    needed: int  # base units
+    available: int
+    base_unit: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: need {self.needed} {self.base_unit}, have {self.available}"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    order: Order
+    changed: bool  # False when the order was already in that state (a repeated tap)
+    shortages: tuple[Shortage, ...] = ()
+
+    @property
+    def short(self) -> bool:
+        return bool(self.shortages)
+
+
+def needs(order: Order) -> dict[str, int]:
+    """Base units per SKU, paid and free lines together: free goods leave the depot too."""
+    total: Counter[str] = Counter()
+    for line in order.lines:
+        total[line.sku] += line.qty_base
+    return dict(total)
+
+
+def _load(uow: UnitOfWork, order_id: int, by_party_id: str | None) -> Order:
+    order = uow.orders.get(order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    if by_party_id is not None and order.distributor_id != by_party_id and not (
+            order.kind == "primary" and by_party_id == order.party_id):
+        raise Forbidden("that order is not yours to act on")
+    return order
+
+
+def shortages(uow: UnitOfWork, order: Order, catalog: Mapping[str, Product],
+              reserved: bool) -> tuple[Shortage, ...]:
+    assert order.distributor_id is not None
+    found = []
+    for sku, qty in sorted(needs(order).items()):
+        level = uow.stock.level(order.distributor_id, sku)
+        have = level.on_hand if reserved else level.available
+        if have < qty:
+            product = catalog.get(sku)
+            found.append(Shortage(sku, product.name if product else sku, qty, max(have, 0),
+                                  product.base_unit if product else "unit"))
+    return tuple(found)
+
+
+def _flag_short(uow: UnitOfWork, order: Order, short: tuple[Shortage, ...], at: datetime
+                ) -> Order:
+    note = "short: " + "; ".join(str(s) for s in short)
+    uow.orders.move(order.id or 0, (order.status,), order.status, note[:500], at)
+    uow.commit()
+    return order
+
+
+def accept_order(cmd: AcceptOrder, uow: UnitOfWork, catalog: Mapping[str, Product]
+                 ) -> StepResult:
+    with uow:
+        order = _load(uow, cmd.order_id, cmd.by_party_id)
+        if order.kind != "secondary" or order.distributor_id is None:
+            raise InvalidInput("only a retailer's order is accepted by its distributor")
+        if order.status == OrderStatus.ACCEPTED:
+            return StepResult(order, changed=False)
+        if not uow.orders.move(cmd.order_id, (OrderStatus.PLACED,), OrderStatus.ACCEPTED,
+                               None, cmd.at):
+            raise Conflict(f"{order.number} is {order.status.value}; it cannot be accepted")
+        for sku, qty in needs(order).items():
+            if not uow.stock.reserve(order.distributor_id, sku, qty):
+                uow.rollback()
+                short = shortages(uow, order, catalog, reserved=False)
+                return StepResult(_flag_short(uow, order, short, cmd.at), False, short)
+        uow.outbox.add(Notice(order.party_id,
+                              f"👍 Your order {order.number} ({format_rupees(order.net)}) "
+                              "was accepted. We will tell you when it is dispatched."))
+        uow.commit()
+        return StepResult(_reloaded(uow, order), changed=True)
+
+
+def reject_order(cmd: RejectOrder, uow: UnitOfWork) -> StepResult:
+    reason = " ".join(cmd.reason.split())[:300]
+    if not reason:
+        raise InvalidInput("please give a reason for rejecting")
+    with uow:
+        order = _load(uow, cmd.order_id, cmd.by_party_id)
+        if order.status == OrderStatus.REJECTED:
+            return StepResult(order, changed=False)
+        was = order.status
+        if not uow.orders.move(cmd.order_id, (OrderStatus.PLACED, OrderStatus.ACCEPTED),
+                               OrderStatus.REJECTED, reason, cmd.at):
+            raise Conflict(f"{order.number} is {order.status.value}; it cannot be rejected")
+        if was == OrderStatus.ACCEPTED and order.distributor_id is not None:
+            for sku, qty in needs(order).items():
+                uow.stock.release(order.distributor_id, sku, qty)
+        uow.outbox.add(Notice(order.party_id,
+                              f"❌ Sorry, your order {order.number} was not accepted: {reason}"))
+        uow.commit()
+        return StepResult(_reloaded(uow, order), changed=True)
+
+
+def dispatch_order(cmd: DispatchOrder, uow: UnitOfWork, catalog: Mapping[str, Product]
+                   ) -> StepResult:
+    with uow:
+        order = _load(uow, cmd.order_id, cmd.by_party_id)
+        if order.status == OrderStatus.DISPATCHED:
+            return StepResult(order, changed=False)
+        was = order.status
+        if not uow.orders.move(cmd.order_id, (OrderStatus.PLACED, OrderStatus.ACCEPTED),
+                               OrderStatus.DISPATCHED, None, cmd.at):
+            raise Conflict(f"{order.number} is {order.status.value}; it cannot be dispatched")
+        assert order.number is not None
+        if order.kind == "primary":
+            # The brand ships to the distributor: stock comes in.
+            for sku, qty in needs(order).items():
+                uow.stock.receive(order.party_id, sku, qty, "primary", order.number, cmd.at)
+        else:
+            assert order.distributor_id is not None
+            reserved = was == OrderStatus.ACCEPTED
+            for sku, qty in needs(order).items():
+                if not uow.stock.issue(order.distributor_id, sku, qty, "dispatch", order.number,
+                                       cmd.at, reserved=reserved):
+                    uow.rollback()
+                    short = shortages(uow, order, catalog, reserved=reserved)
+                    return StepResult(_flag_short(uow, order, short, cmd.at), False, short)
+        invoice = uow.ledger.add(invoice_for(order, cmd.at))
+        uow.outbox.add(Notice(order.party_id,
+                              f"🚚 Your order {order.number} is dispatched. Invoice {invoice.ref} "
+                              f"for {format_rupees(invoice.debit)}."))
+        uow.commit()
+        return StepResult(_reloaded(uow, order), changed=True)
+
+
+def _reloaded(uow: UnitOfWork, order: Order) -> Order:
+    return uow.orders.get(order.id or 0) or order

@@ -1,0 +1,127 @@
+"""Posting to a party's ledger: payments and notes from the console, invoices on dispatch.
+
+Every post carries an id: the caller's client id for payments and notes, the order for an
+invoice. Posting the same thing twice returns the first entry and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from domain.commands import RecordNote, RecordPayment, ReverseEntry
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.model.ledger import EntryKind, LedgerEntry
+from domain.model.money import round_money
+from domain.model.order import Order
+from domain.services.unit_of_work import UnitOfWork
+
+MAX_AMOUNT = Decimal("100000000")  # a crore times ten: beyond it is a typo
+
+
+@dataclass(frozen=True)
+class Posted:
+    entry: LedgerEntry
+    created: bool  # False when this client id had been posted before
+
+
+def _amount(amount: Decimal) -> Decimal:
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput("amount must be more than zero")
+    if amount > MAX_AMOUNT:
+        raise InvalidInput("amount is too large")
+    if amount != round_money(amount):
+        raise InvalidInput("amount has more than 2 decimal places")
+    return amount
+
+
+def _post(uow: UnitOfWork, entry: LedgerEntry) -> Posted:
+    """Within an open unit of work; commits."""
+    assert entry.client_id is not None
+    existing = uow.ledger.by_client_id(entry.client_id)
+    if existing is not None:
+        return Posted(existing, created=False)
+    try:
+        stored = uow.ledger.add(entry)
+        uow.commit()
+    except Conflict:
+        uow.rollback()
+        winner = uow.ledger.by_client_id(entry.client_id)
+        if winner is None:
+            raise
+        return Posted(winner, created=False)
+    return Posted(stored, created=True)
+
+
+def _party_must_exist(uow: UnitOfWork, party_id: str) -> None:
+    if uow.parties.get(party_id) is None:
+        raise NotFound(f"no party {party_id}")
+
+
+def record_payment(cmd: RecordPayment, uow: UnitOfWork, now: datetime) -> Posted:
+    amount = _amount(cmd.amount)
+    with uow:
+        existing = uow.ledger.by_client_id(cmd.client_id)
+        if existing is not None:
+            return Posted(existing, created=False)
+        _party_must_exist(uow, cmd.party_id)
+        return _post(uow, LedgerEntry(
+            party_id=cmd.party_id, kind=EntryKind.PAYMENT,
+            ref=cmd.ref or f"PAY-{cmd.client_id}"[:64], debit=Decimal("0.00"), credit=amount,
+            on=cmd.on, created_at=now, narration=cmd.narration or f"payment by {cmd.mode}",
+            client_id=cmd.client_id))
+
+
+def record_note(cmd: RecordNote, uow: UnitOfWork, now: datetime) -> Posted:
+    amount = _amount(cmd.amount)
+    try:
+        kind = EntryKind(cmd.kind)
+    except ValueError:
+        raise InvalidInput("kind must be credit_note or debit_note") from None
+    if kind not in (EntryKind.CREDIT_NOTE, EntryKind.DEBIT_NOTE):
+        raise InvalidInput("kind must be credit_note or debit_note")
+    debit = amount if kind == EntryKind.DEBIT_NOTE else Decimal("0.00")
+    with uow:
+        existing = uow.ledger.by_client_id(cmd.client_id)
+        if existing is not None:
+            return Posted(existing, created=False)
+        _party_must_exist(uow, cmd.party_id)
+        prefix = "CN" if kind == EntryKind.CREDIT_NOTE else "DN"
+        return _post(uow, LedgerEntry(
+            party_id=cmd.party_id, kind=kind, ref=cmd.ref or f"{prefix}-{cmd.client_id}"[:64],
+            debit=debit, credit=amount - debit, on=cmd.on, created_at=now,
+            narration=cmd.narration, client_id=cmd.client_id))
+
+
+def reverse_entry(cmd: ReverseEntry, uow: UnitOfWork, now: datetime) -> Posted:
+    """Entries are never edited: a mistake gets a mirror entry, once."""
+    with uow:
+        existing = uow.ledger.by_client_id(cmd.client_id)
+        if existing is not None:
+            return Posted(existing, created=False)
+        original = uow.ledger.get(cmd.entry_id)
+        if original is None:
+            raise NotFound(f"no ledger entry {cmd.entry_id}")
+        if original.kind == EntryKind.REVERSAL:
+            raise Conflict("a reversal cannot itself be reversed; post a new entry")
+        if cmd.on < original.on:
+            raise InvalidInput("a reversal cannot be dated before the entry it reverses")
+        try:
+            return _post(uow, LedgerEntry(
+                party_id=original.party_id, kind=EntryKind.REVERSAL, ref=f"REV-{original.ref}"[:64],
+                debit=original.credit, credit=original.debit, on=cmd.on, created_at=now,
+                narration=cmd.reason or f"reverses entry {original.id}",
+                client_id=cmd.client_id, reverses_id=original.id))
+        except Conflict:
+            raise Conflict(f"entry {cmd.entry_id} has already been reversed") from None
+
+
+def invoice_for(order: Order, at: datetime) -> LedgerEntry:
+    assert order.id is not None and order.number is not None
+    return LedgerEntry(
+        party_id=order.party_id, kind=EntryKind.INVOICE,
+        ref="INV-" + order.number.removeprefix("ORD-"), debit=order.net,
+        credit=Decimal("0.00"), on=at.date(), created_at=at,
+        narration=f"goods dispatched against {order.number}",
+        client_id=f"invoice:{order.id}", order_id=order.id)
