@@ -19,6 +19,7 @@ from bot.catalog_cache import CatalogCache
 from bot.channels.webchat import WebChatMailbox
 from bot.dedup import InMemoryReplyCache, RedisReplyCache, ReplyCache
 from bot.dialogue import Dialogue
+from bot.distributor_desk import DeskSettings, DistributorDesk
 from bot.inbox import Inbox
 from bot.job_queue import ArqQueue, InProcessQueue, OutboundQueue
 from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderLocks
@@ -108,7 +109,8 @@ def bootstrap(
         return SqlUnitOfWork(engine)
 
     catalog = CatalogCache(builtin_parser)
-    dialogue = Dialogue(uow_factory, catalog, states, clock)
+    desk = DistributorDesk(uow_factory, DeskSettings(settings.STOCK_ALERT_COVER_DAYS))
+    dialogue = Dialogue(uow_factory, catalog, states, clock, desk, settings.REPLENISH_COVER_DAYS)
     inbox = Inbox(uow_factory, dialogue, reply_cache, locks)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
     channels = build_channels(settings, uow_factory, http, redis=redis)

@@ -10,9 +10,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
+from redis import Redis
 
 from api.settings import Settings
+from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.twilio_whatsapp import TwilioSender
+from bot.channels.whatsapp_cloud import CloudSender, Template, service_window
 from bot.outbound import ChannelSender
 from domain.services.unit_of_work import UnitOfWorkFactory
 
@@ -29,13 +32,28 @@ class Channels:
 
 
 def build_channels(settings: Settings, uow_factory: UnitOfWorkFactory,
-                   http: httpx.AsyncClient) -> Channels:
+                   http: httpx.AsyncClient, redis: Redis | None = None) -> Channels:
     channels = Channels()
     if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and \
             settings.TWILIO_WHATSAPP_FROM:
         channels.senders["whatsapp"] = TwilioSender(
             http, settings.TWILIO_API_BASE_URL, settings.TWILIO_ACCOUNT_SID,
             settings.TWILIO_AUTH_TOKEN, settings.TWILIO_WHATSAPP_FROM)
-    # telegram: registered below by bot.channels.telegram
-    # whatsapp_cloud: registered below by bot.channels.whatsapp_cloud
+    if settings.TELEGRAM_BOT_TOKEN:
+        telegram = TelegramChannel(
+            build_application(settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_API_BASE_URL),
+            uow_factory)
+        channels.handles["telegram"] = telegram
+        channels.senders["telegram"] = telegram.sender
+        channels.startups.append(telegram.start)
+        channels.shutdowns.append(telegram.stop)
+    if settings.WHATSAPP_TOKEN and settings.WHATSAPP_PHONE_NUMBER_ID:
+        # The webhook records each customer's last message here; the sender reads it.
+        window = service_window(redis)
+        channels.handles["whatsapp_cloud"] = window
+        channels.senders["whatsapp_cloud"] = CloudSender(
+            http, base_url=settings.GRAPH_API_BASE_URL, version=settings.GRAPH_API_VERSION,
+            phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID, token=settings.WHATSAPP_TOKEN,
+            window=window, template=Template(settings.WHATSAPP_TEMPLATE_NAME,
+                                             settings.WHATSAPP_TEMPLATE_LANGUAGE))
     return channels

@@ -20,6 +20,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bot.catalog_cache import CatalogCache, CatalogSnapshot
+from bot.distributor_desk import DeskSettings, DistributorDesk
 from bot.messages import Button, IncomingMessage, Reply
 from bot.replies import (
     EXAMPLE_ORDER,
@@ -30,11 +31,12 @@ from bot.replies import (
     qty_text,
 )
 from bot.state import ConversationStore, State
-from domain.commands import DraftLine, PlaceOrder
+from domain.commands import DraftLine, PlaceOrder, PlacePrimaryOrder
 from domain.errors import DomainError
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme
 from domain.services.ordering import check_line, place_order, price_draft
+from domain.services.replenishment import place_primary_order, suggest_replenishment
 from domain.services.schemes_live import live_schemes
 from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from nlu.parse_result import Parse, ParseContext, ParsedItem
@@ -48,12 +50,12 @@ REMOVE_LAST = re.compile(r"^(?P<what>.+?)\s+(?:hatao|hata do|nikalo|nikal do|rem
 ADD = re.compile(r"^(?:add|also|plus)\s+(?P<rest>.+)$")
 NOT_ON_CHAT_YET = {
     "return_request": "returns",
-    "statement_query": "account statements",
     "log_visit": "visit logging",
     "loyalty_points": "loyalty points",
     "recommend": "suggested baskets",
 }
 MATCH_THRESHOLD = 70
+ORDERING_ROLES = (Role.RETAILER, Role.DISTRIBUTOR)
 
 
 @dataclass
@@ -75,18 +77,22 @@ class Dialogue:
         catalog: CatalogCache,
         states: ConversationStore,
         clock: Callable[[], datetime],
+        desk: DistributorDesk | None = None,
+        replenish_cover_days: int = 14,
     ) -> None:
         self.uow_factory = uow_factory
         self.catalog = catalog
         self.states = states
         self.clock = clock
+        self.desk = desk or DistributorDesk(uow_factory, DeskSettings())
+        self.replenish_cover_days = replenish_cover_days
 
     # -- entry -------------------------------------------------------------------------
 
     def respond(self, msg: IncomingMessage, party: Party) -> list[Reply]:
         with self.uow_factory() as uow:
             snapshot = self.catalog.current(uow)
-            history = uow.orders.sku_counts(party.id) if party.role == Role.RETAILER else {}
+            history = uow.orders.sku_counts(party.id) if party.role in ORDERING_ROLES else {}
         turn = Turn(party, self.states.load(party.id), snapshot, self.clock(), msg.channel,
                     history)
         try:
@@ -107,7 +113,16 @@ class Dialogue:
         lowered = text.lower()
         if lowered.startswith("pick:"):
             return self._pick(turn, lowered.removeprefix("pick:").upper())
-        if turn.state.get("draft") and turn.party.role == Role.RETAILER:
+        if turn.party.role == Role.DISTRIBUTOR:
+            if lowered.startswith("ord:"):
+                turn.state.pop("rejecting", None)
+                return self.desk.act(turn.party, turn.state, text, turn.snapshot, turn.at)
+            if "rejecting" in turn.state:
+                if lowered in ("cancel", "no", "back"):
+                    turn.state.pop("rejecting")
+                    return [Reply("Okay, the order was not rejected.")]
+                return self.desk.reason_typed(turn.party, turn.state, text, turn.at)
+        if turn.state.get("draft") and turn.party.role in ORDERING_ROLES:
             edited = self._edit(turn, lowered)
             if edited is not None:
                 return edited
@@ -120,11 +135,12 @@ class Dialogue:
 
     def _by_intent(self, turn: Turn, parse: Parse) -> list[Reply]:
         intent = parse.intent
+        role = turn.party.role
         if intent in ("place_order", "reorder_last", "confirm", "cancel"):
-            if turn.party.role != Role.RETAILER:
+            if role not in ORDERING_ROLES:
                 return [Reply(
-                    f"Ordering on this chat is for retailers; you are registered as a "
-                    f"{turn.party.role.value}. Type 'help' to see what you can do here."
+                    f"Ordering on this chat is for retailers and distributors; you are "
+                    f"registered as a {role.value}. Type 'help' to see what you can do here."
                 )]
             if intent == "place_order":
                 return self._add_items(turn, parse)
@@ -134,7 +150,16 @@ class Dialogue:
                 return self._confirm(turn)
             return self._cancel(turn)
         if intent == "order_status":
+            if role == Role.DISTRIBUTOR:
+                return self.desk.open_orders(turn.party)
             return self._order_status(turn)
+        if intent == "statement_query" and role in ORDERING_ROLES:
+            return self.desk.statement_reply(turn.party, parse.period, turn.at.date())
+        if intent == "statement_query":
+            return [Reply("Statements are kept for retailers' and distributors' accounts; "
+                          "yours has none.")]
+        if intent == "recommend" and role == Role.DISTRIBUTOR:
+            return self._suggest_restock(turn)
         if intent == "show_schemes":
             return [self._offers(turn)]
         if intent in NOT_ON_CHAT_YET:
@@ -325,15 +350,23 @@ class Dialogue:
                               "Send a new order any time.")]
             return [Reply("There's no order waiting for confirmation. "
                           f"Send your order like: {EXAMPLE_ORDER}")]
-        result = place_order(
-            PlaceOrder(party_id=turn.party.id, lines=_draft_lines(draft), draft_id=draft["id"],
-                       channel=turn.channel, at=turn.at),
-            self.uow_factory(), turn.snapshot.products, turn.snapshot.scheme_index,
-        )
+        if turn.party.role == Role.DISTRIBUTOR:
+            result = place_primary_order(
+                PlacePrimaryOrder(distributor_id=turn.party.id, lines=_draft_lines(draft),
+                                  draft_id=draft["id"], channel=turn.channel, at=turn.at),
+                self.uow_factory(), turn.snapshot.products, turn.snapshot.scheme_index)
+        else:
+            result = place_order(
+                PlaceOrder(party_id=turn.party.id, lines=_draft_lines(draft),
+                           draft_id=draft["id"], channel=turn.channel, at=turn.at),
+                self.uow_factory(), turn.snapshot.products, turn.snapshot.scheme_index,
+            )
         turn.state.pop("draft", None)
         turn.state["placed"] = {"draft_id": draft["id"], "number": result.order.number}
         if result.already_placed:
             return [Reply(f"Your order {result.order.number} is already placed.")]
+        if turn.party.role == Role.DISTRIBUTOR:
+            return [placed_reply(result.order, "The company")]
         with self.uow_factory() as uow:
             distributor = (uow.parties.get(turn.party.distributor_id)
                            if turn.party.distributor_id else None)
@@ -360,6 +393,21 @@ class Dialogue:
                 continue
             self._add_line(turn, line.sku, line.qty, line.unit)
         return self._show(turn, notes=[f"Copied your last order {orders[0].number}.", *notes])
+
+    def _suggest_restock(self, turn: Turn) -> list[Reply]:
+        with self.uow_factory() as uow:
+            lines = suggest_replenishment(uow, turn.snapshot.products, turn.party.id, turn.at,
+                                          cover_days=self.replenish_cover_days)
+        if not lines:
+            return [Reply("Your stock covers the next "
+                          f"{self.replenish_cover_days} days of sales; nothing to order now.")]
+        turn.state.pop("draft", None)
+        turn.state.pop("pending", None)
+        for line in lines:
+            self._add_line(turn, line.sku, line.qty, line.unit)
+        return self._show(turn, notes=[
+            f"Suggested order from the company: {self.replenish_cover_days} days of cover at "
+            "your last 30 days' sales, in whole cases. Tap YES to place it, or edit it."])
 
     # -- reading --------------------------------------------------------------------------
 

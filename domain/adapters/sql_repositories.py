@@ -457,7 +457,7 @@ class SqlStockRepository:
         self._move(distributor_id, sku, qty_base, reason, ref, at)
 
     def reserve(self, distributor_id: str, sku: str, qty_base: int) -> bool:
-        self._row(distributor_id, sku)
+        # No row means no stock: the UPDATE below then matches nothing and says so.
         # One conditional UPDATE: concurrent reservations serialise on the row lock and the
         # condition is re-checked, so the last units are never promised twice.
         result = self.session.execute(
@@ -479,7 +479,6 @@ class SqlStockRepository:
 
     def issue(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
               at: datetime, reserved: bool) -> bool:
-        self._row(distributor_id, sku)
         condition = (col(StockLevelRow.qty_base) >= qty_base) if reserved else (
             col(StockLevelRow.qty_base) - col(StockLevelRow.reserved_base) >= qty_base)
         values: dict[str, object] = {"qty_base": StockLevelRow.qty_base - qty_base,

@@ -5,6 +5,7 @@ Deterministic (seeded), so a demo and its screenshots look the same on every mac
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +15,14 @@ from importlib.resources import files
 from typing import Any
 
 from domain.model.catalog import Product
+from domain.model.ledger import EntryKind, LedgerEntry
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Party, Role
 from domain.model.scheme import scheme_from_dict
 from domain.pricing import Buyer, OrderLineInput, SchemeIndex, price_order
 from domain.services.catalog_file import parse_catalog_csv
+from domain.services.fulfilment import needs
+from domain.services.ledger import invoice_for
 from domain.services.ordering import order_lines
 from domain.services.unit_of_work import UnitOfWork
 
@@ -170,10 +174,62 @@ def build_demo(uow: UnitOfWork, now: Callable[[], datetime] = lambda: datetime.n
             uow.schemes.upsert(s)
         uow.meta.bump_catalog_version()
         orders = demo_history(rng, products, parties, SchemeIndex(schemes), today)
-        for order in orders:
-            uow.orders.add(order)
+        demo_stock_and_ledger(uow, rng, {p.sku: p for p in products}, orders, today)
         uow.commit()
     return DemoReport(True, len(products), len(parties), len(schemes), len(orders))
+
+
+def demo_stock_and_ledger(uow: UnitOfWork, rng: random.Random, catalog: dict[str, Product],
+                          orders: list[Order], today: datetime) -> None:
+    """Opening stock, then each past order moves stock and is invoiced; shops pay most of it.
+
+    Opening stock is sized so that a few fast movers run low today: the alerts and the
+    replenishment suggestion have something to say in the demo.
+    """
+    shipped: dict[tuple[str, str], int] = {}
+    for order in orders:
+        if order.status in (OrderStatus.DISPATCHED, OrderStatus.DELIVERED) and order.distributor_id:
+            for sku, qty in needs(order).items():
+                key = (order.distributor_id, sku)
+                shipped[key] = shipped.get(key, 0) + qty
+    opening_day = today - timedelta(days=HISTORY_DAYS + 1)
+    for (distributor_id, sku), qty in sorted(shipped.items()):
+        cover = rng.choice((1.02, 1.1, 1.25, 1.4, 1.6))
+        uow.stock.receive(distributor_id, sku, math.ceil(qty * cover), "receipt", "OPENING",
+                          opening_day)
+    for distributor_id in sorted({d for d, _ in shipped}):
+        uow.stock.receive(distributor_id, "RICA-WAX-800", 24, "receipt", "OPENING",
+                          opening_day)  # a slow mover nobody has bought: dead stock
+    owed: dict[str, list[tuple[datetime, Decimal]]] = {}
+    for order in orders:
+        uow.orders.add(order)
+        if order.distributor_id is None:
+            continue
+        if order.status in (OrderStatus.DISPATCHED, OrderStatus.DELIVERED):
+            at = order.created_at + timedelta(hours=rng.randint(4, 30))
+            for sku, qty in needs(order).items():
+                uow.stock.issue(order.distributor_id, sku, qty, "dispatch", order.number or "",
+                                at, reserved=False)
+            uow.ledger.add(invoice_for(order, at))
+            owed.setdefault(order.party_id, []).append((at, order.net))
+    for party_id, invoices in sorted(owed.items()):
+        day = min(at for at, _ in invoices) + timedelta(days=rng.randint(7, 15))
+        paid = Decimal("0")
+        while day < today - timedelta(days=2):
+            due = sum((amount for at, amount in invoices if at <= day - timedelta(days=7)),
+                      Decimal("0"))
+            gap = due - paid
+            if gap > 500:
+                amount = (gap * Decimal(rng.choice(("0.6", "0.8", "1")))).quantize(
+                    Decimal("1"))
+                uow.ledger.add(LedgerEntry(
+                    party_id=party_id, kind=EntryKind.PAYMENT,
+                    ref=f"PAY-{party_id}-{day:%y%m%d}", debit=Decimal("0.00"),
+                    credit=amount, on=day.date(), created_at=day,
+                    narration=f"payment by {rng.choice(('cash', 'upi', 'cheque'))}",
+                    client_id=f"demo:{party_id}:{day:%y%m%d}"))
+                paid += amount
+            day += timedelta(days=rng.randint(10, 18))
 
 
 def demo_history(rng: random.Random, products: list[Product], parties: list[Party],

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from api.deps import ReaderDep, ServicesDep
+from api.bootstrap import Services
+from api.deps import ManagerDep, ReaderDep, ServicesDep
+from domain.commands import AcceptOrder, DispatchOrder, RejectOrder
+from domain.model.catalog import Product
 from domain.model.order import Order, OrderStatus
+from domain.services.fulfilment import StepResult, accept_order, dispatch_order, reject_order
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 
@@ -42,6 +46,8 @@ class OrderPublic(BaseModel):
     party_id: str
     distributor_id: str | None
     status: OrderStatus
+    status_note: str | None
+    kind: str
     channel: str
     lines: list[OrderLinePublic]
     totals: OrderTotals
@@ -58,6 +64,7 @@ def to_public(order: Order) -> OrderPublic:
     return OrderPublic(
         id=order.id, number=order.number, party_id=order.party_id,
         distributor_id=order.distributor_id, status=order.status, channel=order.channel,
+        status_note=order.status_note, kind=order.kind,
         created_at=order.created_at,
         totals=OrderTotals(gross=order.gross, discount=order.discount, net=order.net),
         lines=[
@@ -93,3 +100,45 @@ def get_order(order_id: int, services: ServicesDep, _: ReaderDep) -> OrderPublic
     if order is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no order {order_id}")
     return to_public(order)
+
+
+class RejectBody(BaseModel):
+    reason: str = Field(min_length=3, max_length=300)
+
+
+class StepPublic(BaseModel):
+    order: OrderPublic
+    changed: bool
+    shortages: list[str]
+
+
+def _step(result: StepResult) -> StepPublic:
+    if result.short:
+        raise HTTPException(status.HTTP_409_CONFLICT, {
+            "detail": "stock is short", "shortages": [str(s) for s in result.shortages]})
+    return StepPublic(order=to_public(result.order), changed=result.changed, shortages=[])
+
+
+def _catalog(services: Services) -> dict[str, Product]:
+    with services.uow() as uow:
+        return services.catalog.current(uow).products
+
+
+@router.post("/{order_id}/accept", operation_id="accept_order")
+def accept(order_id: int, services: ServicesDep, _: ManagerDep) -> StepPublic:
+    return _step(accept_order(AcceptOrder(order_id, None, datetime.now(UTC)), services.uow(),
+                              _catalog(services)))
+
+
+@router.post("/{order_id}/reject", operation_id="reject_order")
+def reject(order_id: int, body: RejectBody, services: ServicesDep, _: ManagerDep) -> StepPublic:
+    return _step(reject_order(RejectOrder(order_id, None, body.reason, datetime.now(UTC)),
+                              services.uow()))
+
+
+@router.post("/{order_id}/dispatch", operation_id="dispatch_order")
+def dispatch(order_id: int, services: ServicesDep, _: ManagerDep) -> StepPublic:
+    result = dispatch_order(DispatchOrder(order_id, None, datetime.now(UTC)), services.uow(),
+                            _catalog(services))
+    services.relay.wake()
+    return _step(result)
