@@ -19,8 +19,13 @@ from sqlalchemy import text
 
 from domain.adapters.database import make_engine, migrate
 
-PG_URL = os.environ.get("DMS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("DMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_SERVER_URL = os.environ.get("DMS_TEST_DATABASE_URL",
+                               "postgresql://postgres@127.0.0.1:5432/test")
+# Each test run works in a schema of its own, so two runs on one server never collide.
+PG_SCHEMA = f"dms_test_{os.getpid()}"
+PG_URL = f"{PG_SERVER_URL}?options=-csearch_path%3D{PG_SCHEMA}"
+# Runs side by side (a developer and CI, or parallel sessions) get different databases.
+REDIS_URL = os.environ.get("DMS_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{4 + os.getpid() % 12}")
 REQUIRE_SERVICES = os.environ.get("DMS_REQUIRE_SERVICES") == "1"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -53,13 +58,21 @@ def need(url: str, what: str) -> None:
 
 @cache
 def _pg_migrated() -> bool:
-    engine = make_engine(PG_URL)
+    engine = make_engine(PG_SERVER_URL)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
     engine.dispose()
     migrate(PG_URL)
     return True
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _pg_migrated.cache_info().currsize:
+        engine = make_engine(PG_SERVER_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        engine.dispose()
 
 
 def _truncate_pg() -> None:

@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import cast
 from xml.etree import ElementTree
 
 import pytest
+from arq.constants import default_queue_name
+from arq.worker import Retry
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from api.app import create_app
+from api.bootstrap import Services
 from api.settings import Settings
+from bot.job_queue import MAX_TRIES, ArqQueue, InProcessQueue, deliver_job
+from bot.outbound import Outbound
 from domain.adapters.database import make_engine
 from domain.adapters.sql_uow import SqlUnitOfWork
 from domain.services.imports import import_catalog, import_parties, import_schemes
@@ -100,3 +107,42 @@ def admin(client: TestClient, path: str) -> dict:  # type: ignore[type-arg]
     assert res.status_code == 200, res.text
     body: dict = res.json()  # type: ignore[type-arg]
     return body
+
+
+def services_of(client: TestClient) -> Services:
+    services: Services = cast(FastAPI, client.app).state.services
+    return services
+
+
+def deliver(client: TestClient) -> None:
+    """Relays the outbox and waits until every queued message is sent (or buried).
+
+    On the services stack this plays the arq worker: it runs deliver_job on each queued job.
+    """
+    assert client.portal is not None
+    client.portal.call(_deliver, services_of(client))
+
+
+async def _deliver(services: Services) -> None:
+    # Notices first: the relay moves committed outbox rows into the queue.
+    await services.relay.relay_once()
+    queue = services.outbound
+    if isinstance(queue, InProcessQueue):
+        await queue.drain()
+        return
+    assert isinstance(queue, ArqQueue)
+
+    def bury(out: Outbound, reason: str) -> None:
+        services.dead_letters.record(out.key, out.channel, out.to_json(), reason)
+
+    for job in await queue.redis.queued_jobs():
+        for attempt in range(1, MAX_TRIES + 1):
+            ctx = {"senders": services.channels.senders, "dead_letters": bury,
+                   "job_try": attempt}
+            try:
+                await deliver_job(ctx, *job.args)
+                break
+            except Retry:
+                continue
+        # Like a finished arq job: off the queue, while its id still blocks a re-enqueue.
+        await queue.redis.zrem(default_queue_name, job.job_id or "")

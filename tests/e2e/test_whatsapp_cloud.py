@@ -15,23 +15,18 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 import respx
-from arq.constants import default_queue_name
-from arq.worker import Retry
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.bootstrap import Services
 from api.settings import Settings
-from bot.job_queue import MAX_TRIES, ArqQueue, InProcessQueue, deliver_job
 from bot.messages import Reply
 from bot.outbound import Outbound
-from tests.e2e.conftest import admin
+from tests.e2e.conftest import admin, deliver, services_of
 
 APP_SECRET = "meta-app-secret-0123456789"
 VERIFY_TOKEN = "meta-verify-token-0123456789"
@@ -59,40 +54,6 @@ def settings(settings: Settings, graph: respx.MockRouter) -> Settings:
 def outbox(graph: respx.MockRouter) -> respx.Route:
     return graph.post(MESSAGES_URL).respond(200, json={"messaging_product": "whatsapp",
                                                        "messages": [{"id": "wamid.OUT"}]})
-
-
-def services_of(client: TestClient) -> Services:
-    services: Services = cast(FastAPI, client.app).state.services
-    return services
-
-
-def deliver(client: TestClient) -> None:
-    """Waits until every queued reply has been sent (or buried)."""
-    assert client.portal is not None
-    client.portal.call(_deliver, services_of(client))
-
-
-async def _deliver(services: Services) -> None:
-    queue = services.outbound
-    if isinstance(queue, InProcessQueue):
-        await queue.drain()
-        return
-    assert isinstance(queue, ArqQueue)
-
-    def bury(out: Outbound, reason: str) -> None:
-        services.dead_letters.record(out.key, out.channel, out.to_json(), reason)
-
-    for job in await queue.redis.queued_jobs():
-        for attempt in range(1, MAX_TRIES + 1):
-            ctx = {"senders": services.channels.senders, "dead_letters": bury,
-                   "job_try": attempt}
-            try:
-                await deliver_job(ctx, *job.args)
-                break
-            except Retry:
-                continue
-        # Like a finished arq job: off the queue, while its id still blocks a re-enqueue.
-        await queue.redis.zrem(default_queue_name, job.job_id or "")
 
 
 def sign(body: bytes, secret: str = APP_SECRET) -> str:
@@ -136,12 +97,16 @@ class CloudPhone:
                           kind: body}]})
 
     def send(self, kind: str, body: dict[str, Any], **how: Any) -> list[dict[str, Any]]:
-        """Posts one message and returns what the app sent back through the Graph API."""
+        """Posts one message and returns what the app sent back to this phone.
+
+        Notices to other parties (the distributor told of a new order) are left out.
+        """
         before = len(self.outbox.calls)
         res = self.post(self.message(kind, body, **how))
         assert res.status_code == 200 and res.json() == {}, res.text
         deliver(self.client)
-        return [json.loads(c.request.content) for c in self.outbox.calls[before:]]
+        sent = [json.loads(c.request.content) for c in self.outbox.calls[before:]]
+        return [m for m in sent if m["to"].lstrip("+") == self.wa_id.lstrip("+")]
 
     def say(self, text: str, **how: Any) -> list[dict[str, Any]]:
         return self.send("text", {"body": text}, **how)

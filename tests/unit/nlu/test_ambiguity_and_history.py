@@ -1,0 +1,51 @@
+"""A vague mention lists the smallest set of SKUs it leaves open, unless the shop's own
+history makes one of them overwhelmingly likely."""
+
+from __future__ import annotations
+
+from nlu.builtin_parser import BuiltinParser
+from nlu.item_extraction import USUAL_SIZE_NOTE
+from tests.unit.nlu.shop_catalog import lines, parse
+
+
+def test_a_brand_with_sizes_is_ambiguous_between_them_only(parser: BuiltinParser) -> None:
+    (item,) = parse(parser, "mirinda 3 cs").items
+    assert item.sku is None
+    assert item.candidates == ("MIRINDA-600", "MIRINDA-2.25L")
+    assert item.ambiguous
+
+
+def test_the_unit_narrows_the_candidates_to_what_is_sold_that_way(
+        parser: BuiltinParser) -> None:
+    (item,) = parse(parser, "ace 2 bucket").items
+    assert item.sku == "ACE-20L"  # the 4L pack is a tin
+
+
+def test_history_settles_the_size_and_says_so(parser: BuiltinParser) -> None:
+    history = {"MIRINDA-600": 14, "MIRINDA-2.25L": 1}
+    (item,) = parse(parser, "mirinda 3 cs", history=history).items
+    assert item.sku == "MIRINDA-600"
+    assert item.note == USUAL_SIZE_NOTE
+
+
+def test_history_that_is_split_leaves_the_question_open(parser: BuiltinParser) -> None:
+    history = {"MIRINDA-600": 5, "MIRINDA-2.25L": 4}
+    (item,) = parse(parser, "mirinda 3 cs", history=history).items
+    assert item.sku is None
+
+
+def test_a_few_past_orders_are_not_enough(parser: BuiltinParser) -> None:
+    (item,) = parse(parser, "mirinda 3 cs", history={"MIRINDA-600": 2}).items
+    assert item.sku is None
+
+
+def test_a_sized_mention_earlier_settles_a_vague_one_later(parser: BuiltinParser) -> None:
+    result = parse(parser, "ace 4 ltr dented aaye, wapas lo 2 ace")
+    assert result.intent == "return_request"
+    assert lines(result) == [("ACE-4L", 2, None)]
+
+
+def test_typos_still_find_the_product(parser: BuiltinParser) -> None:
+    assert lines(parse(parser, "medimx 2 dz")) == [("MEDIMIX-75", 2, "dozen")]
+    assert lines(parse(parser, "combiflaam 5 strip")) == [("COMBIFLAM", 5, "strip")]
+    assert lines(parse(parser, "mirnda 600 1 cs")) == [("MIRINDA-600", 1, "case")]

@@ -1,0 +1,46 @@
+"""Fractions are kept as said; a fraction of the smallest unit sold is refused.
+
+Refused lines (half a bottle, dedh strip of a strip-only medicine) are not items: their text
+goes to Parse.unknown so the bot tells the shop it cannot be sold that way. A fraction of a
+pack that is not a whole number of base units (half a case of 9) is kept, flagged in `note`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from nlu.builtin_parser import BuiltinParser
+from tests.unit.nlu.shop_catalog import PRODUCTS, lines, parse
+
+BY_SKU = {p.sku: p for p in PRODUCTS}
+
+
+def test_half_case_of_24_is_half_a_case_and_twelve_bottles(parser: BuiltinParser) -> None:
+    (item,) = parse(parser, "half case fanta 600").items
+    assert (item.sku, item.qty, item.unit) == ("FANTA-600", Decimal("0.5"), "case")
+    assert BY_SKU["FANTA-600"].to_base(item.qty, item.unit) == 12
+    assert item.note == ""
+
+
+def test_hindi_fractions(parser: BuiltinParser) -> None:
+    assert lines(parse(parser, "dedh peti fanta 600")) == [("FANTA-600", 1.5, "case")]
+    assert lines(parse(parser, "aadha case appy 600")) == [("APPY-600", 0.5, "case")]
+    assert lines(parse(parser, "dhai dozen medimix")) == [("MEDIMIX-75", 2.5, "dozen")]
+
+
+def test_half_a_bottle_is_refused_not_ordered(parser: BuiltinParser) -> None:
+    result = parse(parser, "half bottle parachute 500")
+    assert result.items == ()
+    assert result.unknown == ("half bottle parachute 500",)
+
+
+def test_a_fraction_of_a_base_unit_by_default_is_refused(parser: BuiltinParser) -> None:
+    result = parse(parser, "combiflam 1.5 aur disprin 2 strip")
+    assert lines(result) == [("DISPRIN", 2, "strip")]
+    assert "1.5 combiflam" in result.unknown
+
+
+def test_half_case_of_nine_is_kept_and_flagged(parser: BuiltinParser) -> None:
+    (item,) = parse(parser, "half case mirinda 2.25").items
+    assert (item.qty, item.unit) == (Decimal("0.5"), "case")
+    assert "4.5" in item.note
