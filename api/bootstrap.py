@@ -57,7 +57,9 @@ class Services:
     async def start(self) -> None:
         for hook in self.channels.startups:
             await hook()
-        self._tasks.append(asyncio.create_task(self.relay.run()))
+        interval = self.settings.OUTBOX_RELAY_INTERVAL_SECONDS
+        if interval > 0:
+            self._tasks.append(asyncio.create_task(self.relay.run(interval)))
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     TELEGRAM_WEBHOOK_SECRET: str | None = None
     TELEGRAM_API_BASE_URL: str = "https://api.telegram.org"
 
+    # How often each app process moves committed notices to the queue; 0 turns the background
+    # relay off (tests relay by hand).
+    OUTBOX_RELAY_INTERVAL_SECONDS: float = 2.0
     STOCK_ALERT_COVER_DAYS: float = 7.0
     REPLENISH_COVER_DAYS: int = 14
 

@@ -96,7 +96,7 @@ def accept_order(cmd: AcceptOrder, uow: UnitOfWork, catalog: Mapping[str, Produc
             return StepResult(order, changed=False)
         if not uow.orders.move(cmd.order_id, (OrderStatus.PLACED,), OrderStatus.ACCEPTED,
                                None, cmd.at):
-            raise Conflict(f"{order.number} is {order.status.value}; it cannot be accepted")
+            return _lost_race(uow, order, OrderStatus.ACCEPTED, "accepted")
         for sku, qty in needs(order).items():
             if not uow.stock.reserve(order.distributor_id, sku, qty):
                 uow.rollback()
@@ -120,7 +120,7 @@ def reject_order(cmd: RejectOrder, uow: UnitOfWork) -> StepResult:
         was = order.status
         if not uow.orders.move(cmd.order_id, (OrderStatus.PLACED, OrderStatus.ACCEPTED),
                                OrderStatus.REJECTED, reason, cmd.at):
-            raise Conflict(f"{order.number} is {order.status.value}; it cannot be rejected")
+            return _lost_race(uow, order, OrderStatus.REJECTED, "rejected")
         if was == OrderStatus.ACCEPTED and order.distributor_id is not None:
             for sku, qty in needs(order).items():
                 uow.stock.release(order.distributor_id, sku, qty)
@@ -139,7 +139,7 @@ def dispatch_order(cmd: DispatchOrder, uow: UnitOfWork, catalog: Mapping[str, Pr
         was = order.status
         if not uow.orders.move(cmd.order_id, (OrderStatus.PLACED, OrderStatus.ACCEPTED),
                                OrderStatus.DISPATCHED, None, cmd.at):
-            raise Conflict(f"{order.number} is {order.status.value}; it cannot be dispatched")
+            return _lost_race(uow, order, OrderStatus.DISPATCHED, "dispatched")
         assert order.number is not None
         if order.kind == "primary":
             # The brand ships to the distributor: stock comes in.
@@ -160,6 +160,15 @@ def dispatch_order(cmd: DispatchOrder, uow: UnitOfWork, catalog: Mapping[str, Pr
                               f"for {format_rupees(invoice.debit)}."))
         uow.commit()
         return StepResult(_reloaded(uow, order), changed=True)
+
+
+def _lost_race(uow: UnitOfWork, order: Order, wanted: OrderStatus, verb: str) -> StepResult:
+    """The status changed under us: a concurrent tap did the same thing, or something else."""
+    uow.rollback()
+    now = _reloaded(uow, order)
+    if now.status == wanted:
+        return StepResult(now, changed=False)
+    raise Conflict(f"{now.number} is {now.status.value}; it cannot be {verb}")
 
 
 def _reloaded(uow: UnitOfWork, order: Order) -> Order:

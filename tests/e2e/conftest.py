@@ -87,8 +87,10 @@ class Phone:
 def settings(stack: tuple[str, str | None]) -> Settings:
     database_url, redis_url = stack
     seed(database_url)
+    # No background relay: deliver() relays and delivers by hand, so tests are deterministic.
     return Settings(DATABASE_URL=database_url, REDIS_URL=redis_url, PUBLIC_BASE_URL=PUBLIC,
-                    TWILIO_AUTH_TOKEN=AUTH_TOKEN, ADMIN_API_TOKEN=ADMIN_TOKEN)
+                    TWILIO_AUTH_TOKEN=AUTH_TOKEN, ADMIN_API_TOKEN=ADMIN_TOKEN,
+                    OUTBOX_RELAY_INTERVAL_SECONDS=0)
 
 
 @pytest.fixture
