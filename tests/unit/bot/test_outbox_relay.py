@@ -63,7 +63,7 @@ def test_notices_go_to_telegram_when_bound_else_whatsapp_and_unknown_ones_are_bu
 
 
 def test_a_notice_relayed_twice_is_sent_once_and_an_outage_is_retried() -> None:
-    store, senders, buried = world()
+    _, senders, buried = world()
     senders["whatsapp"].fail_first = 2
 
     async def scenario() -> None:
