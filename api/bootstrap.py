@@ -65,12 +65,13 @@ class Services:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for hook in self.channels.shutdowns:
-            await hook()
+        # Drain before the channels stop, so queued sends still have their clients.
         if isinstance(self.outbound, InProcessQueue):
             await self.outbound.drain()
         elif isinstance(self.outbound, ArqQueue):
             await self.outbound.redis.aclose()
+        for hook in self.channels.shutdowns:
+            await hook()
         await self.http.aclose()
         self.close()
 

@@ -90,6 +90,12 @@ def cmd_alerts_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
+    from api.telegram_cli import set_webhook
+
+    return set_webhook(Settings())
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from domain.services.demo_data import build_demo
 
@@ -184,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
             ev.add_argument("--json", action="store_true")
             ev.add_argument("cases")
             ev.set_defaults(func=cmd_schemes_eval)
+
+    telegram = sub.add_parser("telegram").add_subparsers(dest="action", required=True)
+    hook = telegram.add_parser("set-webhook", help="register the Telegram webhook and its secret")
+    hook.set_defaults(func=cmd_telegram_set_webhook)
 
     tokens = sub.add_parser("tokens").add_subparsers(dest="action", required=True)
     create = tokens.add_parser("create", help="a console token for a role (shown once)")

@@ -1,10 +1,9 @@
-"""A retailer on Telegram: signed webhook updates in, Bot API calls out, on each stack.
+"""Retailers and distributors on Telegram: webhook updates in, Bot API calls out, per stack.
 
-Telegram's side is the fake Bot API (tests/fake_telegram_api.py) behind respx. Replies leave
-through the outbound queue, so each step delivers what was queued before looking:
-- embedded stack: the in-process queue is drained;
-- services stack: a real arq worker runs in burst mode over the Redis queue (what
-  `deliver_outbound` jobs a deployed worker would run), with the app's senders.
+Telegram's side is the fake Bot API (tests/fake_telegram_api.py) behind respx. Replies and
+notices leave through the outbound queue, so each step runs `deliver` (tests/e2e/conftest.py)
+before looking: the in-process queue is drained on the embedded stack; on the services stack
+the queued arq jobs are run through bot.job_queue.deliver_job, as a worker would.
 """
 
 from __future__ import annotations
@@ -16,16 +15,14 @@ from typing import Any
 
 import pytest
 import respx
-from arq.worker import Worker, func
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.bootstrap import Services
 from api.settings import Settings
-from bot.job_queue import ArqQueue, InProcessQueue, deliver_job
 from bot.messages import Reply
 from bot.outbound import Outbound
-from tests.e2e.conftest import admin
+from tests.e2e.conftest import admin, deliver, services_of
 from tests.fake_telegram_api import (
     API,
     TOKEN,
@@ -62,19 +59,6 @@ def tg_client(tg_settings: Settings, api: FakeBotApi) -> Iterator[TestClient]:
         yield c
 
 
-async def _run_worker(services: Services) -> None:
-    assert isinstance(services.outbound, ArqQueue)
-
-    def bury(out: Outbound, reason: str) -> None:
-        services.dead_letters.record(out.key, out.channel, out.to_json(), reason)
-
-    worker = Worker([func(deliver_job, name="deliver_outbound")],
-                    redis_pool=services.outbound.redis, burst=True, handle_signals=False,
-                    poll_delay=0.01, ctx={"senders": services.channels.senders,
-                                          "dead_letters": bury})
-    await worker.async_run()  # returns once the queue is empty; leaves the pool open
-
-
 @dataclass
 class TelegramUser:
     """A Telegram user talking to the bot; `update_id` counts like Telegram's."""
@@ -86,8 +70,7 @@ class TelegramUser:
 
     @property
     def services(self) -> Services:
-        services: Services = self.client.app.state.services  # type: ignore[attr-defined]
-        return services
+        return services_of(self.client)
 
     def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
         headers = {HEADER: secret} if secret is not None else {}
@@ -98,13 +81,7 @@ class TelegramUser:
         return status
 
     def deliver(self) -> None:
-        """Runs what the replies queued: the in-process tasks, or an arq worker burst."""
-        outbound = self.services.outbound
-        assert self.client.portal is not None
-        if isinstance(outbound, InProcessQueue):
-            self.client.portal.call(outbound.drain)
-        else:
-            self.client.portal.call(_run_worker, self.services)
+        deliver(self.client)
 
     def send(self, update: dict[str, Any]) -> list[dict[str, Any]]:
         """Posts an update, delivers the replies, returns the messages it caused."""
@@ -201,6 +178,29 @@ def test_a_bound_retailer_orders_with_buttons_and_the_order_is_placed(
     assert number, placed
     orders = admin(tg_client, "/api/orders?party_id=R-0001")
     assert orders["count"] == 1 and orders["data"][0]["number"] == number.group(0)
+
+
+def test_the_distributor_is_told_of_the_order_on_telegram_with_buttons(
+    bound: TelegramUser, tg_client: TestClient, api: FakeBotApi
+) -> None:
+    desk = TelegramUser(tg_client, api, user_id=5550002, update_id=20000)
+    [greeting] = desk.share_contact("919700000001")
+    assert "Shree Ganesh Distributors" in greeting["text"]
+
+    bound.say("2 cs thums up 750")
+    bound.tap("yes")
+    [notice] = [m for m in api.messages if m["chat_id"] == "5550002" and "New order" in m["text"]]
+    order = admin(tg_client, "/api/orders?party_id=R-0001")["data"][0]
+    assert order["number"] in notice["text"]
+    [row] = notice["reply_markup"]["inline_keyboard"]
+    assert [b["callback_data"] for b in row] == [f"ord:accept:{order['id']}",
+                                                 f"ord:reject:{order['id']}",
+                                                 f"ord:dispatch:{order['id']}"]
+
+    # The tap reaches the distributor desk; with no stock received it says so.
+    [answer] = desk.tap(f"ord:accept:{order['id']}")
+    assert answer["chat_id"] == "5550002" and order["number"] in answer["text"]
+    assert "stock is short" in answer["text"]
 
 
 def test_a_callback_is_answered_even_for_a_user_who_is_not_bound(
