@@ -49,3 +49,9 @@ def test_typos_still_find_the_product(parser: BuiltinParser) -> None:
     assert lines(parse(parser, "medimx 2 dz")) == [("MEDIMIX-75", 2, "dozen")]
     assert lines(parse(parser, "combiflaam 5 strip")) == [("COMBIFLAM", 5, "strip")]
     assert lines(parse(parser, "mirnda 600 1 cs")) == [("MIRINDA-600", 1, "case")]
+
+
+def test_one_wrong_letter_in_a_short_name_is_forgiven(parser: BuiltinParser) -> None:
+    assert lines(parse(parser, "2 box enp")) == []  # three letters: too short to guess
+    assert lines(parse(parser, "nrima 1kg 5 pkt")) == [("NIRMA-1KG", 5, "packet")]
+    assert lines(parse(parser, "apyp 600 2 cs")) == [("APPY-600", 2, "case")]

@@ -79,3 +79,14 @@ def test_a_number_that_is_part_of_the_name_is_not_the_quantity(parser: BuiltinPa
     result = parse(parser, "parachute 250 bhejo")
     assert result.items == ()
     assert result.unknown == ("parachute 250",)  # which product is clear; how many is not
+
+
+def test_misspelt_units_after_a_number_still_count(parser: BuiltinParser) -> None:
+    assert lines(parse(parser, "ace 20 ltr 2 buckt")) == [("ACE-20L", 2, "bucket")]
+    assert lines(parse(parser, "fanta 600 3 cses")) == [("FANTA-600", 3, "case")]
+    assert lines(parse(parser, "medimix 2 dozn")) == [("MEDIMIX-75", 2, "dozen")]
+
+
+def test_do_before_a_unit_is_two_even_after_send(parser: BuiltinParser) -> None:
+    assert lines(parse(parser, "pls send do peti fanta 600")) == [("FANTA-600", 2, "case")]
+    assert lines(parse(parser, "fanta 600 3 cs bhej do")) == [("FANTA-600", 3, "case")]
