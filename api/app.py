@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,13 +13,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
+from api import middleware
 from api.bootstrap import Services, bootstrap
-from api.routes import health, webchat, webhooks
+from api.routes import health, metrics, webchat, webhooks
 from api.routes import telegram as telegram_routes
 from api.routes import whatsapp_cloud as whatsapp_cloud_routes
 from api.routes.admin import ledger, orders, stock
 from api.settings import Settings
 from bot.locks import SenderBusy
+from bot.observability import configure_logging, register_secret
 from domain.errors import Conflict, DomainError, Forbidden, NotFound
 
 log = logging.getLogger("dms.app")
@@ -29,6 +32,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if os.environ.get("DMS_CONFIGURE_LOGGING") == "1":
+            configure_logging(json_lines=settings.log_json)
         wired = services or bootstrap(settings)
         app.state.services = wired
         await wired.start()
@@ -44,11 +49,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = FastAPI(title="chat-dms", version="0.1.0", lifespan=lifespan,
                   description="A distribution management system that lives in chat.")
-    for router in (health.router, webhooks.router, webchat.router, orders.router,
+    for router in (health.router, metrics.router, webhooks.router, webchat.router, orders.router,
                    ledger.router, stock.router, whatsapp_cloud_routes.router,
                    telegram_routes.router):
         app.include_router(router)
     _error_handlers(app)
+    middleware.install(app)
+    for secret in settings.secrets():
+        register_secret(secret)
     return app
 
 

@@ -25,6 +25,7 @@ from bot.job_queue import ArqQueue, InProcessQueue, OutboundQueue
 from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderLocks
 from bot.outbound import Outbound
 from bot.outbox_relay import OutboxRelay, channel_router
+from bot.rate_limit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
 from bot.state import ConversationStore, InMemoryConversationStore, RedisConversationStore
 from domain.adapters.database import make_engine, migrate
 from domain.adapters.dead_letters import SqlDeadLetters
@@ -114,7 +115,10 @@ def bootstrap(
     catalog = CatalogCache(builtin_parser)
     desk = DistributorDesk(uow_factory, DeskSettings(settings.STOCK_ALERT_COVER_DAYS))
     dialogue = Dialogue(uow_factory, catalog, states, clock, desk, settings.REPLENISH_COVER_DAYS)
-    inbox = Inbox(uow_factory, dialogue, reply_cache, locks)
+    limiter: RateLimiter = (RedisRateLimiter(redis) if redis is not None
+                            else InProcessRateLimiter())
+    inbox = Inbox(uow_factory, dialogue, reply_cache, locks, limiter,
+                  settings.RATE_LIMIT_PER_MINUTE)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
     channels = build_channels(settings, uow_factory, http, redis=redis)
     dead_letters = SqlDeadLetters(engine)

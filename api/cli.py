@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from api.settings import Settings
+from bot.observability import configure_logging, register_secret
 from domain.errors import ImportFailed
 from domain.services.imports import ImportReport
 
@@ -64,8 +66,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     migrate(settings.DATABASE_URL)
+    os.environ["DMS_CONFIGURE_LOGGING"] = "1"  # worker processes set up logging as we did
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker process keeps its own counters; this folder lets /metrics add them up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dms-metrics-")
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, proxy_headers=True, log_level="info")
+                workers=args.workers, proxy_headers=True, log_config=None,
+                access_log=False)
     return 0
 
 
@@ -219,8 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        print(f"bad settings: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(json_lines=settings.log_json)
+    for secret in settings.secrets():
+        register_secret(secret)
     result: int = args.func(args)
     return result
 

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     WEB_CHAT_ENABLED: bool | None = None
     CONVERSATION_TTL_SECONDS: int = 24 * 3600
     DEDUP_TTL_SECONDS: int = 7 * 24 * 3600
+    RATE_LIMIT_PER_MINUTE: int = 30  # per sender; 0 turns the limit off
+    LOG_FORMAT: str | None = None  # json or text; default json outside development
     SENDER_LOCK_WAIT_SECONDS: float = 10.0
     SENDER_LOCK_LEASE_SECONDS: float = 30.0
 
@@ -70,6 +72,18 @@ class Settings(BaseSettings):
         if self.WEB_CHAT_ENABLED is not None:
             return self.WEB_CHAT_ENABLED
         return self.ENVIRONMENT == "development"
+
+    @property
+    def log_json(self) -> bool:
+        if self.LOG_FORMAT is not None:
+            return self.LOG_FORMAT == "json"
+        return self.ENVIRONMENT != "development"
+
+    def secrets(self) -> list[str | None]:
+        """Values that must never reach a log line."""
+        return [self.ADMIN_API_TOKEN, self.TWILIO_AUTH_TOKEN, self.WHATSAPP_APP_SECRET,
+                self.WHATSAPP_TOKEN, self.WHATSAPP_VERIFY_TOKEN, self.TELEGRAM_BOT_TOKEN,
+                self.TELEGRAM_WEBHOOK_SECRET]
 
     @property
     def twilio_enabled(self) -> bool:

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from bot.catalog_cache import CatalogCache, CatalogSnapshot
 from bot.distributor_desk import DeskSettings, DistributorDesk
 from bot.messages import Button, IncomingMessage, Reply
+from bot.observability import MESSAGES
 from bot.replies import (
     EXAMPLE_ORDER,
     HELP_TEXT,
@@ -40,6 +41,7 @@ from domain.services.replenishment import place_primary_order, suggest_replenish
 from domain.services.schemes_live import live_schemes
 from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from nlu.parse_result import Parse, ParseContext, ParsedItem
+from nlu.units import resolve_unit
 
 EDIT_QTY = re.compile(
     r"^(?:make|change|set|update)\s+(?P<what>.+?)\s+(?:to\s+|=\s*)?"
@@ -112,9 +114,11 @@ class Dialogue:
             text = choices[int(text) - 1]
         lowered = text.lower()
         if lowered.startswith("pick:"):
+            MESSAGES.labels(turn.channel, "pick").inc()
             return self._pick(turn, lowered.removeprefix("pick:").upper())
         if turn.party.role == Role.DISTRIBUTOR:
             if lowered.startswith("ord:"):
+                MESSAGES.labels(turn.channel, "order_action").inc()
                 turn.state.pop("rejecting", None)
                 return self.desk.act(turn.party, turn.state, text, turn.snapshot, turn.at)
             if "rejecting" in turn.state:
@@ -131,6 +135,7 @@ class Dialogue:
             ParseContext(role=turn.party.role.value, now=turn.at, sender=turn.party.id,
                          history=turn.history),
         )
+        MESSAGES.labels(turn.channel, parse.intent).inc()
         return self._by_intent(turn, parse)
 
     def _by_intent(self, turn: Turn, parse: Parse) -> list[Reply]:
@@ -270,8 +275,12 @@ class Dialogue:
             turn.state.pop("pending")
         notes: list[str] = []
         if sku != "-" and sku in ask["candidates"]:
+            unit = ask["unit"]
+            if unit is not None:
+                # The mention may name a generic unit ("pcs", "dabba"): this product's word for it.
+                unit = resolve_unit(unit, turn.snapshot.products[sku])
             try:
-                self._add_line(turn, sku, Decimal(ask["qty"]), ask["unit"])
+                self._add_line(turn, sku, Decimal(ask["qty"]), unit)
             except DomainError as exc:
                 notes.append(str(exc))
         else:

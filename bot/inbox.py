@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import unicodedata
 
 from bot.dedup import ReplyCache
 from bot.dialogue import Dialogue
 from bot.locks import SenderLocks
 from bot.messages import IncomingMessage, Reply
+from bot.observability import ERRORS, HANDLING, MESSAGES, RATE_LIMITED, log_fields, request_id
+from bot.rate_limit import RateLimiter
 from bot.replies import EXAMPLE_ORDER, NOT_REGISTERED
 from domain.errors import Conflict
 from domain.model.party import Party
@@ -22,6 +25,8 @@ from domain.services.unit_of_work import UnitOfWorkFactory
 log = logging.getLogger("dms.inbox")
 
 MAX_MESSAGE_BYTES = 4096
+TOO_FAST = ("You are sending messages faster than I can read them 🙂 Please wait a minute, "
+            "then send your order again.")
 
 
 def encode(replies: list[Reply]) -> str:
@@ -59,16 +64,40 @@ class Inbox:
         dialogue: Dialogue,
         reply_cache: ReplyCache,
         locks: SenderLocks,
+        limiter: RateLimiter | None = None,
+        per_minute: int = 0,
     ) -> None:
         self.uow_factory = uow_factory
         self.dialogue = dialogue
         self.reply_cache = reply_cache
         self.locks = locks
+        self.limiter = limiter
+        self.per_minute = per_minute
 
     def handle(self, msg: IncomingMessage) -> list[Reply]:
+        token = request_id.set(msg.dedup_key)
+        started = time.perf_counter()
+        try:
+            return self._handle(msg)
+        except Exception as exc:
+            ERRORS.labels(type(exc).__name__).inc()
+            raise
+        finally:
+            HANDLING.labels(msg.channel).observe(time.perf_counter() - started)
+            request_id.reset(token)
+
+    def _handle(self, msg: IncomingMessage) -> list[Reply]:
         key = msg.dedup_key
         if (cached := self.reply_cache.get(key)) is not None:
             return decode(cached)
+        if self.limiter is not None and self.per_minute > 0:
+            count = self.limiter.hit(msg.sender)
+            if count > self.per_minute:
+                RATE_LIMITED.labels(msg.channel).inc()
+                log.warning("rate limited", extra=log_fields(sender=msg.sender, count=count))
+                if count == self.per_minute + 1:
+                    return [Reply(TOO_FAST)]
+                return []
         with self.locks.hold(msg.sender):
             with self.uow_factory() as uow:
                 stored = uow.inbound.reply_for(key)
@@ -99,7 +128,9 @@ class Inbox:
 
     def _answer(self, msg: IncomingMessage, party: Party | None) -> list[Reply]:
         if (refusal := unreadable(msg)) is not None:
+            MESSAGES.labels(msg.channel, "unreadable").inc()
             return [refusal]
         if party is None:
+            MESSAGES.labels(msg.channel, "unregistered").inc()
             return [Reply(NOT_REGISTERED)]
         return self.dialogue.respond(msg, party)

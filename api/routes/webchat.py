@@ -6,7 +6,7 @@ from importlib.resources import files
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -44,6 +44,13 @@ class ChatReplyOut(BaseModel):
 @router.get("", response_class=HTMLResponse, operation_id="chat_page", include_in_schema=False)
 def chat_page(_: WebChatOn) -> HTMLResponse:
     return HTMLResponse(files("api.static").joinpath("chat.html").read_text(encoding="utf-8"))
+
+
+@router.get("/app.js", operation_id="chat_script", include_in_schema=False)
+def chat_script(_: WebChatOn) -> Response:
+    # Served from our origin so the page's Content-Security-Policy can forbid inline script.
+    text = files("api.static").joinpath("chat.js").read_text(encoding="utf-8")
+    return Response(text, media_type="text/javascript")
 
 
 @router.get("/parties", operation_id="chat_parties")

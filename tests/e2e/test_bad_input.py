@@ -38,8 +38,9 @@ def test_a_bad_line_does_not_lose_the_good_ones(phone: Phone) -> None:
     assert "Thums Up 750ml PET: 2 cases" in reply
 
 
-def test_a_distributor_cannot_order_on_the_retailer_chat(client: TestClient) -> None:
-    distributor = Phone(client, number="+919700000001")
-    reply = distributor.say("2 cs thums up 750")
-    assert "for retailers" in reply
+def test_a_rep_cannot_place_orders_for_themselves(client: TestClient) -> None:
+    rep = Phone(client, number="+919600000001")
+    reply = rep.say("2 cs thums up 750")
+    assert "for retailers and distributors" in reply
+    assert "YES" not in rep.say("yes")
     assert admin(client, "/api/orders")["count"] == 0

@@ -113,7 +113,7 @@ def test_order_status_lists_recent_orders(shop: Shop) -> None:
 
 def test_a_rep_is_not_offered_retailer_ordering() -> None:
     rep = Shop("REP-01")
-    assert "for retailers" in rep.say("2 cs coke 750")
+    assert "for retailers and distributors" in rep.say("2 cs coke 750")
     assert rep.orders() == 0
 
 

@@ -1,0 +1,68 @@
+const log = document.getElementById("log");
+const party = document.getElementById("party");
+
+function bubble(text, who) {
+  const div = document.createElement("div");
+  div.className = "msg " + who;
+  div.textContent = text;
+  log.appendChild(div);
+  log.scrollTop = log.scrollHeight;
+  return div;
+}
+
+function showReplies(replies) {
+  for (const r of replies) {
+    const div = bubble(r.text, "bot");
+    if (r.buttons.length) {
+      const row = document.createElement("div");
+      row.className = "buttons";
+      for (const b of r.buttons) {
+        const btn = document.createElement("button");
+        btn.type = "button";
+        btn.textContent = b.title;
+        btn.onclick = () => {
+          row.querySelectorAll("button").forEach(x => x.disabled = true);
+          send(b.title, b.payload);
+        };
+        row.appendChild(btn);
+      }
+      div.appendChild(row);
+    }
+  }
+}
+
+async function send(text, payload) {
+  bubble(text, "me");
+  const res = await fetch("chat/messages", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({party_id: party.value, text: text, payload: payload || null,
+                          message_id: crypto.randomUUID()}),
+  });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    bubble("(" + res.status + ") " + (body.detail || "the server could not answer"), "bot");
+    return;
+  }
+  showReplies((await res.json()).replies);
+}
+
+document.getElementById("send").onsubmit = (e) => {
+  e.preventDefault();
+  const input = document.getElementById("text");
+  if (!party.value) return;
+  send(input.value);
+  input.value = "";
+};
+
+party.onchange = () => { log.innerHTML = ""; bubble("You are now " + party.selectedOptions[0].text + ". Say hi!", "bot"); };
+
+fetch("chat/parties").then(r => r.json()).then(body => {
+  for (const p of body.data) {
+    const opt = document.createElement("option");
+    opt.value = p.id;
+    opt.textContent = p.name + " (" + p.role + ", " + p.id + ")";
+    party.appendChild(opt);
+  }
+  party.onchange();
+});
