@@ -54,7 +54,9 @@ SPEC_SETTINGS = frozenset(
     }
 )
 # Variables of the process or the test run, not settings that an operator provides.
-NOT_SETTINGS = frozenset({"CI", "HOME", "PATH", "TMPDIR", "PYTEST_CURRENT_TEST"})
+# Process plumbing, not settings: set by `dms serve` for its own worker processes.
+NOT_SETTINGS = frozenset({"CI", "HOME", "PATH", "TMPDIR", "PYTEST_CURRENT_TEST",
+                          "DMS_CONFIGURE_LOGGING", "PROMETHEUS_MULTIPROC_DIR"})
 ROOT_USERS = frozenset({"root", "0"})
 ENVIRON_READ = re.compile(r"(?:getenv\(|environ\.get\(|environ\[)\s*[\"']([A-Za-z0-9_]+)[\"']")
 
