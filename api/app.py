@@ -18,7 +18,7 @@ from api.bootstrap import Services, bootstrap
 from api.routes import health, metrics, webchat, webhooks
 from api.routes import telegram as telegram_routes
 from api.routes import whatsapp_cloud as whatsapp_cloud_routes
-from api.routes.admin import ledger, orders, stock
+from api.routes.admin import ledger, orders, schemes, stock
 from api.settings import Settings
 from bot.locks import SenderBusy
 from bot.observability import configure_logging, register_secret
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = FastAPI(title="chat-dms", version="0.1.0", lifespan=lifespan,
                   description="A distribution management system that lives in chat.")
     for router in (health.router, metrics.router, webhooks.router, webchat.router, orders.router,
-                   ledger.router, stock.router, whatsapp_cloud_routes.router,
+                   ledger.router, stock.router, schemes.router, whatsapp_cloud_routes.router,
                    telegram_routes.router):
         app.include_router(router)
     _error_handlers(app)

@@ -162,6 +162,33 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schemes_settle(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from domain.adapters.database import make_engine, migrate
+    from domain.adapters.sql_uow import SqlUnitOfWork
+    from domain.errors import DomainError
+    from domain.services.period_schemes import settle_scheme
+
+    settings = Settings()
+    migrate(settings.DATABASE_URL)
+    engine = make_engine(settings.DATABASE_URL)
+    with SqlUnitOfWork(engine) as uow:
+        catalog = {p.sku: p for p in uow.products.list()}
+    now = datetime.now(UTC)
+    try:
+        done = settle_scheme(lambda: SqlUnitOfWork(engine), args.scheme, catalog, now.date(), now)
+    except DomainError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for s in done:
+        state = "credit note issued" if s.created else "already settled"
+        print(f"{s.party_id}: Rs {s.amount} ({state})")
+    print(f"{sum(s.created for s in done)} new credit note(s), "
+          f"{sum(not s.created for s in done)} already settled")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dms", description="chat-dms: the DMS that lives in chat")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
             ev.add_argument("--json", action="store_true")
             ev.add_argument("cases")
             ev.set_defaults(func=cmd_schemes_eval)
+            settle = group.add_parser("settle", help="settle a period scheme as credit notes")
+            settle.add_argument("--scheme", required=True)
+            settle.set_defaults(func=cmd_schemes_settle)
 
     telegram = sub.add_parser("telegram").add_subparsers(dest="action", required=True)
     hook = telegram.add_parser("set-webhook", help="register the Telegram webhook and its secret")

@@ -37,6 +37,7 @@ from domain.errors import DomainError
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme
 from domain.services.ordering import check_line, place_order, price_draft
+from domain.services.period_schemes import progress_lines
 from domain.services.replenishment import place_primary_order, suggest_replenishment
 from domain.services.schemes_live import live_schemes
 from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -261,6 +262,11 @@ class Dialogue:
             return [Reply("\n".join(lines))]
         priced = price_draft(_draft_lines(draft), turn.snapshot.products,
                              turn.snapshot.scheme_index, turn.party, turn.at)
+        if any(s.cumulative for s in turn.snapshot.schemes):
+            with self.uow_factory() as uow:
+                notes = [*(notes or []), *progress_lines(
+                    uow, turn.snapshot.schemes, turn.party, turn.snapshot.products,
+                    {ln["sku"] for ln in draft["lines"]}, turn.at.date())]
         reply = draft_reply(priced, turn.snapshot.products, notes or [], not_found or [])
         turn.state["choices"] = [b.payload for b in reply.buttons]
         return [reply]

@@ -186,6 +186,7 @@ def _order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
                 qty_base=ln.qty_base, unit_price=Decimal(ln.unit_price), gross=Decimal(ln.gross),
                 discount=Decimal(ln.discount), net=Decimal(ln.net), free=ln.free,
                 schemes=tuple(ln.schemes), reasons=tuple(ln.reasons),
+                savings=tuple((k, Decimal(v)) for k, v in ln.savings.items()),
             )
             for ln in sorted(lines, key=lambda ln: ln.position)
         ],
@@ -220,6 +221,7 @@ class SqlOrderRepository:
                     unit_price=line.unit_price, gross=line.gross, discount=line.discount,
                     net=line.net, free=line.free, schemes=list(line.schemes),
                     reasons=list(line.reasons),
+                    savings={k: str(v) for k, v in line.savings},
                 )
             )
         self.session.flush()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Numeric, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 MONEY = Numeric(14, 2)
@@ -99,6 +99,7 @@ class OrderLineRow(SQLModel, table=True):
     free: bool = False
     schemes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    savings: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class InboundMessageRow(SQLModel, table=True):
@@ -202,3 +203,23 @@ class OutboxRow(SQLModel, table=True):
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime
     relayed_at: datetime | None = Field(default=None, index=True)
+
+
+class LearnedAliasRow(SQLModel, table=True):
+    """A phrase a sender taught by picking a product; sender_id NULL: the phrase serves all."""
+
+    __tablename__ = "learned_alias"
+    __table_args__ = (
+        UniqueConstraint("phrase", "sender_id"),
+        # NULLs are distinct in a unique constraint: this keeps one global row per phrase.
+        Index("ux_learned_alias_global_phrase", "phrase", unique=True,
+              sqlite_where=text("sender_id IS NULL"),
+              postgresql_where=text("sender_id IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    phrase: str = Field(max_length=200, index=True)
+    sku: str = Field(max_length=64)
+    sender_id: str | None = Field(default=None, max_length=64)
+    count: int = 1  # per sender: times taught; global: senders who agree
+    updated_at: datetime = Field(index=True)

@@ -31,6 +31,8 @@ class OrderLine:
     free: bool = False
     schemes: tuple[str, ...] = ()  # ids of the schemes applied (or that gave this free line)
     reasons: tuple[str, ...] = ()  # one short human line each
+    # What each scheme gave on this line: money off, or the catalog value of free goods.
+    savings: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass

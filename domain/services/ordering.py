@@ -10,7 +10,7 @@ from decimal import Decimal
 from domain.commands import DraftLine, PlaceOrder
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.model.catalog import Product
-from domain.model.money import format_rupees
+from domain.model.money import format_rupees, round_money
 from domain.model.notice import Notice
 from domain.model.order import Order, OrderLine
 from domain.model.party import Party, Role
@@ -67,6 +67,7 @@ def order_lines(priced: PricedOrder, catalog: Mapping[str, Product]) -> list[Ord
             discount=ln.discount, net=ln.net,
             schemes=tuple(r.scheme_id for r in ln.applied),
             reasons=tuple(r.text for r in ln.applied),
+            savings=tuple((r.scheme_id, r.saving) for r in ln.applied),
         )
         for ln in priced.lines
     ]
@@ -76,6 +77,7 @@ def order_lines(priced: PricedOrder, catalog: Mapping[str, Product]) -> list[Ord
             qty_base=f.qty_base, unit_price=Decimal("0"), gross=Decimal("0"),
             discount=Decimal("0"), net=Decimal("0"), free=True, schemes=(f.scheme_id,),
             reasons=(f"free from {f.scheme_name}",),
+            savings=((f.scheme_id, round_money(catalog[f.sku].price * f.qty_base)),),
         )
         for f in priced.free
     ]
