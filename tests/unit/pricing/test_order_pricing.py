@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import InvalidInput
 from domain.pricing import Buyer, SchemeIndex, cumulative_progress
-from tests.unit.pricing.builders import CATALOG, NOV_15, RETAILER, line, price, scheme
+from tests.unit.pricing.builders import CATALOG, NOV_15, line, price, scheme
 
 FREE_CASE = scheme(
     id="COLA-FREE",
@@ -111,6 +111,13 @@ def test_cumulative_progress_counts_delivered_cases_in_scope() -> None:
     # 240 bottles = 10 cases of 24, 27 bottles = 3 cases of 9; the chips are not Cola
     assert reached == 0
     assert text == "QPS: 13 of 20 cases so far; 7 more for the next slab"
+
+
+def test_cumulative_progress_on_value_says_what_is_left() -> None:
+    qps = scheme(id="QPS-V", cumulative=True, slabs=[{"min_value": 50000, "percent": 1}])
+    reached, text = cumulative_progress(qps, {}, Decimal("42000"), CATALOG)
+    assert reached is None
+    assert text == "QPS-V: Rs 42,000.00 of Rs 50,000.00 so far; Rs 8,000.00 more for the next slab"
 
 
 @pytest.mark.parametrize(
@@ -220,6 +227,33 @@ def test_value_nudge_names_the_shortfall() -> None:
     assert (nudge.add_qty, nudge.add_value, nudge.saving) == (
         None, Decimal("240.00"), Decimal("20.00")
     )
+    assert nudge.text == "Add Rs 240.00 more of COLA-750 -> 2% off, save Rs 20.00"
+
+
+def test_pooled_amount_off_is_shared_by_gross() -> None:
+    # Rs 1 a bottle on 24 + 9 bottles = Rs 33, shared 912 : 738 by gross
+    per_bottle = scheme(
+        id="COLA-RS1", scope={"brands": ["Cola"]}, pooled=True,
+        slabs=[{"min_qty": 2, "unit": "case", "amount_off": 1}],
+    )
+    priced = price([line("COLA-750", 1), line("COLA-2L", 1)], [per_bottle])
+    assert [ln.discount for ln in priced.lines] == [Decimal("18.24"), Decimal("14.76")]
+    assert priced.discount == Decimal("33.00")
+
+
+def test_pooled_fixed_price_never_raises_a_cheaper_sku() -> None:
+    # At Rs 50 a bottle: the 750ml (Rs 38) adds nothing, the 2L saves 9 x 32 = Rs 288
+    at_fifty = scheme(
+        id="COLA-50", kind="fixed_price", scope={"brands": ["Cola"]}, pooled=True,
+        slabs=[{"min_qty": 2, "unit": "case", "price": 50}],
+    )
+    priced = price([line("COLA-750", 1), line("COLA-2L", 1)], [at_fifty])
+    assert priced.discount == Decimal("288.00")
+
+
+def test_an_absurd_quantity_is_refused_not_crashed_on() -> None:
+    with pytest.raises(InvalidInput, match="more than can be priced"):
+        price([line("COLA-750", 10**12)], [scheme()])
 
 
 def test_odd_catalog_price_is_rounded_half_up_per_line() -> None:

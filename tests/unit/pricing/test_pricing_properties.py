@@ -81,7 +81,7 @@ def scheme_dicts(
 
 
 @st.composite
-def scheme_sets(draw: st.DrawFn, **options: Any) -> list[Scheme]:
+def scheme_sets(draw: st.DrawFn, /, **options: Any) -> list[Scheme]:
     count = draw(st.integers(0, 5))
     return [scheme_from_dict(draw(scheme_dicts(f"S{i}", **options))) for i in range(count)]
 
