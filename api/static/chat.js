@@ -13,6 +13,14 @@ function bubble(text, who) {
 function showReplies(replies) {
   for (const r of replies) {
     const div = bubble(r.text, "bot");
+    if (r.document) {
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([r.document.content], {type: r.document.mime_type}));
+      link.download = r.document.filename;
+      link.textContent = "📎 " + r.document.filename;
+      link.style.display = "block";
+      div.appendChild(link);
+    }
     if (r.buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";
@@ -56,6 +64,15 @@ document.getElementById("send").onsubmit = (e) => {
 };
 
 party.onchange = () => { log.innerHTML = ""; bubble("You are now " + party.selectedOptions[0].text + ". Say hi!", "bot"); };
+
+// Notices (a new order for a distributor, a dispatch for a shop) arrive without asking.
+async function pollNotices() {
+  if (party.value) {
+    const res = await fetch("chat/notices?party_id=" + encodeURIComponent(party.value));
+    if (res.ok) showReplies((await res.json()).replies);
+  }
+}
+setInterval(pollNotices, 3000);
 
 fetch("chat/parties").then(r => r.json()).then(body => {
   for (const p of body.data) {
