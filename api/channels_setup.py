@@ -42,7 +42,7 @@ def build_channels(settings: Settings, uow_factory: UnitOfWorkFactory,
     if settings.TELEGRAM_BOT_TOKEN:
         telegram = TelegramChannel(
             build_application(settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_API_BASE_URL),
-            uow_factory)
+            uow_factory, settings.TELEGRAM_CHAT_INTERVAL_SECONDS)
         channels.handles["telegram"] = telegram
         channels.senders["telegram"] = telegram.sender
         channels.startups.append(telegram.start)

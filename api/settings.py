@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     TELEGRAM_BOT_TOKEN: str | None = None
     TELEGRAM_WEBHOOK_SECRET: str | None = None
     TELEGRAM_API_BASE_URL: str = "https://api.telegram.org"
+    TELEGRAM_CHAT_INTERVAL_SECONDS: float = 1.0  # spacing of sends into one chat
 
     # How often each app process moves committed notices to the queue; 0 turns the background
     # relay off (tests relay by hand).

@@ -11,6 +11,7 @@ must be a registered, active party's. Until then every message gets the request 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from collections import OrderedDict
@@ -153,11 +154,26 @@ class TelegramSender:
     channel = CHANNEL
     _PROGRESS_LIMIT = 1024
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, per_chat_interval: float = 1.0) -> None:
         self.bot = bot
         # Pieces already delivered per Outbound key, so a retry after a partial send
         # (piece 2 of 3 failed) does not repeat pieces the user has already received.
         self._progress: OrderedDict[str, int] = OrderedDict()
+        # Telegram allows about one message a second into one chat; AIORateLimiter covers
+        # groups and the global 30/s, this spaces sends to a private chat.
+        self.per_chat_interval = per_chat_interval
+        self._next_slot: OrderedDict[int, float] = OrderedDict()
+
+    async def _wait_for_slot(self, chat_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        slot = max(now, self._next_slot.get(chat_id, now))
+        self._next_slot[chat_id] = slot + self.per_chat_interval
+        self._next_slot.move_to_end(chat_id)
+        while len(self._next_slot) > self._PROGRESS_LIMIT:
+            self._next_slot.popitem(last=False)
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     async def send(self, out: Outbound) -> None:
         try:
@@ -167,6 +183,7 @@ class TelegramSender:
         pieces = [piece for reply in out.replies for piece in render(reply)]
         done = self._progress.get(out.key, 0)
         for number, piece in enumerate(pieces[done:], start=done + 1):
+            await self._wait_for_slot(chat_id)
             try:
                 await self.bot.send_message(chat_id, piece.html, parse_mode=ParseMode.HTML,
                                             reply_markup=piece.markup)
@@ -219,11 +236,11 @@ def failure(exc: TelegramError) -> SendFailed:
 class TelegramChannel:
     """The adapter the webhook route hands updates to; also owns the bot's lifecycle."""
 
-    def __init__(self, application: TelegramApplication, uow_factory: UnitOfWorkFactory
-                 ) -> None:
+    def __init__(self, application: TelegramApplication, uow_factory: UnitOfWorkFactory,
+                 per_chat_interval: float = 1.0) -> None:
         self.application = application
         self.uow_factory = uow_factory
-        self.sender = TelegramSender(application.bot)
+        self.sender = TelegramSender(application.bot, per_chat_interval)
 
     @property
     def bot(self) -> Bot:

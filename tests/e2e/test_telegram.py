@@ -42,7 +42,9 @@ SHOP_PHONE_AS_TELEGRAM_SENDS_IT = "919800000001"  # no leading +
 def tg_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"TELEGRAM_BOT_TOKEN": TOKEN,
                                        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-                                       "TELEGRAM_API_BASE_URL": API})
+                                       "TELEGRAM_API_BASE_URL": API,
+                                       # spacing is tested in the sender's unit tests
+                                       "TELEGRAM_CHAT_INTERVAL_SECONDS": 0})
 
 
 @pytest.fixture

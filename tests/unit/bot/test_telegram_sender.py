@@ -127,3 +127,34 @@ async def test_a_retry_after_a_partial_send_does_not_repeat_what_arrived(
     assert api.texts() == ["one", "two", "three"]
     assert [c.params["text"] for c in api.attempts("sendMessage")] == [
         "one", "two", "two", "three"]
+
+
+def test_sends_into_one_chat_are_spaced_and_other_chats_are_not_held_up() -> None:
+    import asyncio
+
+    from bot.channels.telegram import TelegramSender
+
+    class Clocked:
+        def __init__(self) -> None:
+            self.at: list[tuple[int, float]] = []
+
+        async def send_message(self, chat_id: int, *args: object, **kwargs: object) -> None:
+            self.at.append((chat_id, asyncio.get_running_loop().time()))
+
+    async def scenario() -> list[tuple[int, float]]:
+        bot = Clocked()
+        sender = TelegramSender(bot, per_chat_interval=0.2)  # type: ignore[arg-type]
+        from bot.messages import Reply
+        from bot.outbound import Outbound
+
+        await asyncio.gather(*(sender.send(Outbound("telegram", str(chat), (Reply("hi"),),
+                                                    f"k{chat}{n}"))
+                               for n in range(3) for chat in (1, 2)))
+        return bot.at
+
+    sent = asyncio.run(scenario())
+    for chat in (1, 2):
+        times = sorted(t for c, t in sent if c == chat)
+        assert all(b - a >= 0.19 for a, b in zip(times, times[1:], strict=False))
+    first = {c: min(t for cc, t in sent if cc == c) for c in (1, 2)}
+    assert abs(first[1] - first[2]) < 0.1
