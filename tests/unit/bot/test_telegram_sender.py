@@ -131,6 +131,7 @@ async def test_a_retry_after_a_partial_send_does_not_repeat_what_arrived(
 
 def test_sends_into_one_chat_are_spaced_and_other_chats_are_not_held_up() -> None:
     import asyncio
+    import itertools
 
     from bot.channels.telegram import TelegramSender
 
@@ -155,6 +156,6 @@ def test_sends_into_one_chat_are_spaced_and_other_chats_are_not_held_up() -> Non
     sent = asyncio.run(scenario())
     for chat in (1, 2):
         times = sorted(t for c, t in sent if c == chat)
-        assert all(b - a >= 0.19 for a, b in zip(times, times[1:], strict=False))
+        assert all(b - a >= 0.19 for a, b in itertools.pairwise(times))
     first = {c: min(t for cc, t in sent if cc == c) for c in (1, 2)}
     assert abs(first[1] - first[2]) < 0.1
