@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from api.channels_setup import Channels, build_channels
 from api.settings import Settings
-from bot.catalog_cache import CatalogCache
+from bot.catalog_cache import CatalogCache, ParserFactory
 from bot.channels.webchat import WebChatMailbox
 from bot.dedup import InMemoryReplyCache, RedisReplyCache, ReplyCache
 from bot.dialogue import Dialogue
@@ -26,14 +26,23 @@ from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderLocks
 from bot.outbound import Outbound
 from bot.outbox_relay import OutboxRelay, channel_router
 from bot.rate_limit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
+from bot.redis_fallback import (
+    FallbackConversationStore,
+    FallbackRateLimiter,
+    FallbackReplyCache,
+    FallbackSenderLocks,
+    RedisOutage,
+)
 from bot.state import ConversationStore, InMemoryConversationStore, RedisConversationStore
 from domain.adapters.database import make_engine, migrate
 from domain.adapters.dead_letters import SqlDeadLetters
 from domain.adapters.sql_uow import SqlUnitOfWork
 from domain.model.catalog import Product
 from domain.services.unit_of_work import UnitOfWork
+from nlu.aliases import AliasBook
 from nlu.builtin_parser import BuiltinParser
 from nlu.parser import Parser
+from nlu.rasa_backend import RasaParser
 
 
 @dataclass
@@ -82,8 +91,22 @@ class Services:
             self.redis.close()
 
 
-def builtin_parser(products: Sequence[Product]) -> Parser:
-    return BuiltinParser(products)
+def builtin_parser(products: Sequence[Product], aliases: AliasBook | None = None) -> Parser:
+    return BuiltinParser(products, aliases)
+
+
+def parser_factory(settings: Settings) -> ParserFactory:
+    """NLU_BACKEND: the built-in rules, or Rasa (with the built-in rules when it is down)."""
+    rasa_url = settings.RASA_URL
+    if settings.NLU_BACKEND != "rasa" or not rasa_url:
+        return builtin_parser
+    # one pooled client for the process; the dialogue parses in its worker threads
+    http = httpx.Client()
+
+    def rasa_parser(products: Sequence[Product], aliases: AliasBook | None = None) -> Parser:
+        return RasaParser(products, http, rasa_url, BuiltinParser(products, aliases), aliases)
+
+    return rasa_parser
 
 
 def bootstrap(
@@ -99,24 +122,33 @@ def bootstrap(
     states: ConversationStore
     reply_cache: ReplyCache
     locks: SenderLocks
+    limiter: RateLimiter
     if redis is not None:
-        states = RedisConversationStore(redis, settings.CONVERSATION_TTL_SECONDS)
-        reply_cache = RedisReplyCache(redis, settings.DEDUP_TTL_SECONDS)
-        locks = RedisSenderLocks(redis, settings.SENDER_LOCK_WAIT_SECONDS,
-                                 settings.SENDER_LOCK_LEASE_SECONDS)
+        # Redis first; while it is unreachable, each process's in-process twins (the bot keeps
+        # answering, and the inbound log's key keeps each message to one).
+        outage = RedisOutage()
+        states = FallbackConversationStore(
+            RedisConversationStore(redis, settings.CONVERSATION_TTL_SECONDS), outage,
+            settings.CONVERSATION_TTL_SECONDS)
+        reply_cache = FallbackReplyCache(RedisReplyCache(redis, settings.DEDUP_TTL_SECONDS),
+                                         outage, settings.DEDUP_TTL_SECONDS)
+        locks = FallbackSenderLocks(
+            RedisSenderLocks(redis, settings.SENDER_LOCK_WAIT_SECONDS,
+                             settings.SENDER_LOCK_LEASE_SECONDS),
+            outage, settings.SENDER_LOCK_WAIT_SECONDS)
+        limiter = FallbackRateLimiter(RedisRateLimiter(redis), outage)
     else:
         states = InMemoryConversationStore(settings.CONVERSATION_TTL_SECONDS)
         reply_cache = InMemoryReplyCache(settings.DEDUP_TTL_SECONDS)
         locks = InProcessSenderLocks(settings.SENDER_LOCK_WAIT_SECONDS)
+        limiter = InProcessRateLimiter()
 
     def uow_factory() -> UnitOfWork:
         return SqlUnitOfWork(engine)
 
-    catalog = CatalogCache(builtin_parser)
+    catalog = CatalogCache(parser_factory(settings))
     desk = DistributorDesk(uow_factory, DeskSettings(settings.STOCK_ALERT_COVER_DAYS))
     dialogue = Dialogue(uow_factory, catalog, states, clock, desk, settings.REPLENISH_COVER_DAYS)
-    limiter: RateLimiter = (RedisRateLimiter(redis) if redis is not None
-                            else InProcessRateLimiter())
     inbox = Inbox(uow_factory, dialogue, reply_cache, locks, limiter,
                   settings.RATE_LIMIT_PER_MINUTE)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))

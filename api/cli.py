@@ -116,17 +116,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_serve(argparse.Namespace(host="127.0.0.1", port=8000, workers=1))
 
 
+def _nlu_backend(args: argparse.Namespace) -> tuple[str, str | None]:
+    """--backend/--rasa-url, else NLU_BACKEND/RASA_URL: the parser the bot would use."""
+    settings = Settings()
+    return args.backend or settings.NLU_BACKEND, args.rasa_url or settings.RASA_URL
+
+
 def cmd_nlu_parse(args: argparse.Namespace) -> int:
     from nlu.evaluation import run_nlu_parse
 
-    return run_nlu_parse(Path(args.catalog), args.text, args.role, sys.stdout)
+    backend, rasa_url = _nlu_backend(args)
+    return run_nlu_parse(Path(args.catalog), args.text, args.role, sys.stdout, backend,
+                         rasa_url)
 
 
 def cmd_nlu_eval(args: argparse.Namespace) -> int:
     from nlu.evaluation import run_nlu_eval
 
     predictions = Path(args.predictions) if args.predictions else None
-    return run_nlu_eval(Path(args.catalog), Path(args.cases), args.json, predictions, sys.stdout)
+    backend, rasa_url = _nlu_backend(args)
+    return run_nlu_eval(Path(args.catalog), Path(args.cases), args.json, predictions,
+                        sys.stdout, backend, rasa_url)
+
+
+def cmd_nlu_export_rasa(args: argparse.Namespace) -> int:
+    from nlu.rasa_export import run_export_rasa
+
+    if args.catalog:
+        from domain.services.catalog_file import load_catalog_csv
+
+        products = load_catalog_csv(Path(args.catalog))
+    else:  # the catalog the bot serves
+        with _uow(Settings()) as uow:
+            products = [p for p in uow.products.list() if p.active]
+    if not products:
+        print("no products: import a catalog or pass --catalog", file=sys.stderr)
+        return 2
+    examples = Path(args.examples) if args.examples else None
+    return run_export_rasa(Path(args.dir), products, examples, sys.stdout, args.epochs)
 
 
 def cmd_schemes_eval(args: argparse.Namespace) -> int:
@@ -252,6 +279,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--predictions")
     ev.add_argument("cases")
     ev.set_defaults(func=cmd_nlu_eval)
+    for command in (parse, ev):
+        command.add_argument("--backend", choices=("builtin", "rasa"),
+                             help="default: NLU_BACKEND")
+        command.add_argument("--rasa-url", help="default: RASA_URL")
+    rasa = nlu.add_parser("export-rasa", help="write a Rasa 3.x NLU project to train")
+    rasa.add_argument("dir")
+    rasa.add_argument("--catalog", help="catalog CSV (default: the database's catalog)")
+    rasa.add_argument("--examples", help="annotated cases JSONL to train on as well")
+    rasa.add_argument("--epochs", type=int, default=40, help="DIETClassifier epochs")
+    rasa.set_defaults(func=cmd_nlu_export_rasa)
     return parser
 
 

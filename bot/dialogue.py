@@ -2,13 +2,14 @@
 
 State (JSON, per party, with a TTL):
   draft    {"id", "lines": [{"sku", "qty", "unit"}]}   the order being built
-  pending  [{"text", "qty", "unit", "candidates"}]     ambiguous mentions still to ask about
+  pending  [{"text", "phrase", "qty", "unit", "candidates"}]  ambiguous mentions to ask about
   choices  [payload, ...]                               the buttons last shown, so "2" works
   placed   {"draft_id", "number"}                       the last confirmed draft
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from bot.replies import (
 )
 from bot.state import ConversationStore, State
 from domain.commands import DraftLine, PlaceOrder, PlacePrimaryOrder
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme
 from domain.services.ordering import check_line, place_order, price_draft
@@ -41,6 +42,7 @@ from domain.services.period_schemes import progress_lines
 from domain.services.replenishment import place_primary_order, suggest_replenishment
 from domain.services.schemes_live import live_schemes
 from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from nlu.aliases import phrase_key
 from nlu.parse_result import Parse, ParseContext, ParsedItem
 from nlu.units import resolve_unit
 
@@ -58,7 +60,17 @@ NOT_ON_CHAT_YET = {
     "recommend": "suggested baskets",
 }
 MATCH_THRESHOLD = 70
+log = logging.getLogger(__name__)
 ORDERING_ROLES = (Role.RETAILER, Role.DISTRIBUTOR)
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What a turn reads from the database before it starts: read in the caller's unit of
+    work, so that a message opens one read transaction, not one per component."""
+
+    snapshot: CatalogSnapshot
+    history: dict[str, int]
 
 
 @dataclass
@@ -92,12 +104,18 @@ class Dialogue:
 
     # -- entry -------------------------------------------------------------------------
 
-    def respond(self, msg: IncomingMessage, party: Party) -> list[Reply]:
-        with self.uow_factory() as uow:
-            snapshot = self.catalog.current(uow)
-            history = uow.orders.sku_counts(party.id) if party.role in ORDERING_ROLES else {}
-        turn = Turn(party, self.states.load(party.id), snapshot, self.clock(), msg.channel,
-                    history)
+    def context(self, uow: UnitOfWork, party: Party) -> TurnContext:
+        """Call inside an open unit of work."""
+        history = uow.orders.sku_counts(party.id) if party.role in ORDERING_ROLES else {}
+        return TurnContext(self.catalog.current(uow), history)
+
+    def respond(self, msg: IncomingMessage, party: Party,
+                context: TurnContext | None = None) -> list[Reply]:
+        if context is None:
+            with self.uow_factory() as uow:
+                context = self.context(uow, party)
+        turn = Turn(party, self.states.load(party.id), context.snapshot, self.clock(),
+                    msg.channel, context.history)
         try:
             replies = self._route(turn, msg)
         except DomainError as exc:
@@ -111,7 +129,8 @@ class Dialogue:
     def _route(self, turn: Turn, msg: IncomingMessage) -> list[Reply]:
         text = " ".join((msg.payload or msg.text).split())
         choices: list[str] = turn.state.pop("choices", [])
-        if text.isdigit() and 1 <= int(text) <= len(choices):
+        # isdecimal, not isdigit: int() refuses '²', which isdigit() takes.
+        if text.isdecimal() and 1 <= int(text) <= len(choices):
             text = choices[int(text) - 1]
         lowered = text.lower()
         if lowered.startswith("pick:"):
@@ -281,6 +300,7 @@ class Dialogue:
             turn.state.pop("pending")
         notes: list[str] = []
         if sku != "-" and sku in ask["candidates"]:
+            self._learn(turn, ask.get("phrase", ""), sku)
             unit = ask["unit"]
             if unit is not None:
                 # The mention may name a generic unit ("pcs", "dabba"): this product's word for it.
@@ -292,6 +312,23 @@ class Dialogue:
         else:
             notes.append(f"Left out '{ask['text']}'.")
         return self._show(turn, notes=notes)
+
+    def _learn(self, turn: Turn, phrase: str, sku: str) -> None:
+        """Remembers what this sender means by the phrase, so the next message needs no
+        question (and, once enough senders agree, nobody's does)."""
+        key = phrase_key(phrase)
+        if not key:
+            return
+        for attempt in (1, 2):
+            try:
+                with self.uow_factory() as uow:
+                    uow.aliases.learn(key, sku, turn.party.id)
+                    uow.commit()
+                    self.catalog.refresh_aliases(uow)
+                return
+            except Conflict:  # another worker learned the same phrase at this moment
+                if attempt == 2:
+                    log.warning("bot.alias_not_learned", extra={"sku": sku})
 
     # -- editing --------------------------------------------------------------------------
 
@@ -454,8 +491,8 @@ def _orders_for(uow: UnitOfWork, party: Party) -> tuple[list[Any], int]:
 
 
 def _pending(item: ParsedItem) -> dict[str, Any]:
-    return {"text": item.text or "that", "qty": str(item.qty), "unit": item.unit,
-            "candidates": list(item.candidates)}
+    return {"text": item.text or "that", "phrase": item.phrase, "qty": str(item.qty),
+            "unit": item.unit, "candidates": list(item.candidates)}
 
 
 def _draft_lines(draft: dict[str, Any]) -> tuple[DraftLine, ...]:

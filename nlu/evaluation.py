@@ -1,20 +1,25 @@
 """`dms nlu eval` and `dms nlu parse` (spec/nlu-eval.md): the live parser, scored.
 
-Every message goes through `BuiltinParser.parse`, the same call the bot makes; only the parse
-itself is timed, with the catalog already loaded.
+Every message goes through the parser's `parse`, the same call the bot makes (the built-in
+rules, or with backend "rasa" a Rasa server plus our resolution); only the parse itself is
+timed, with the catalog already loaded.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
+
+import httpx
 
 from domain.model.catalog import Product
 from domain.services.catalog_file import load_catalog_csv
@@ -188,26 +193,51 @@ def _report(summary: dict[str, Any]) -> str:
     ])
 
 
+@contextmanager
+def backend_parser(products: Sequence[Product], backend: str = "builtin",
+                   rasa_url: str | None = None) -> Iterator[Parser]:
+    """The parser the bot would use with NLU_BACKEND=backend, for the length of a command."""
+    if backend != "rasa":
+        yield BuiltinParser(products)
+        return
+    from nlu.rasa_backend import RasaParser
+
+    if not rasa_url:
+        raise ValueError("the rasa backend needs a Rasa URL (RASA_URL or --rasa-url)")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per message
+    with httpx.Client() as http:
+        yield RasaParser(products, http, rasa_url, BuiltinParser(products),
+                         timeout=httpx.Timeout(30.0, connect=5.0), retry_after=0.0)
+
+
 def run_nlu_eval(catalog_path: Path, cases_path: Path, as_json: bool,
-                 predictions: Path | None, out: TextIO) -> int:
+                 predictions: Path | None, out: TextIO, backend: str = "builtin",
+                 rasa_url: str | None = None) -> int:
     """`dms nlu eval`: prints the report; with as_json the figures as JSON on the last line."""
     products = load_catalog_csv(catalog_path)
-    parser = BuiltinParser(products)
     cases = load_cases(cases_path)
-    if predictions is not None:
-        with predictions.open("w", encoding="utf-8") as handle:
-            summary = evaluate(parser, products, cases, handle)
-    else:
-        summary = evaluate(parser, products, cases)
+    with backend_parser(products, backend, rasa_url) as parser:
+        if predictions is not None:
+            with predictions.open("w", encoding="utf-8") as handle:
+                summary = evaluate(parser, products, cases, handle)
+        else:
+            summary = evaluate(parser, products, cases)
+        fallbacks = getattr(parser, "fallbacks", None)
+    if fallbacks is not None:
+        # a figure the built-in parser made up for an unreachable Rasa is not Rasa's
+        summary = {**summary, "backend": backend, "fallbacks": fallbacks}
     out.write(_report(summary) + "\n")
+    if fallbacks is not None:
+        out.write(f"backend          {backend} ({fallbacks} message(s) fell back to builtin)\n")
     if as_json:
         out.write(json.dumps(summary) + "\n")
     return 0
 
 
-def run_nlu_parse(catalog_path: Path, text: str, role: str, out: TextIO) -> int:
+def run_nlu_parse(catalog_path: Path, text: str, role: str, out: TextIO,
+                  backend: str = "builtin", rasa_url: str | None = None) -> int:
     """`dms nlu parse`: one message -> its parse as JSON (the case shape plus `unknown`)."""
-    parser = BuiltinParser(load_catalog_csv(catalog_path))
-    parse = parser.parse(text, ParseContext(role=role, now=datetime.now().astimezone()))
+    with backend_parser(load_catalog_csv(catalog_path), backend, rasa_url) as parser:
+        parse = parser.parse(text, ParseContext(role=role, now=datetime.now().astimezone()))
     out.write(json.dumps(parse.to_json(), ensure_ascii=False) + "\n")
     return 0

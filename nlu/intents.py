@@ -63,7 +63,8 @@ RECOMMEND = _cues(r"suggest\w*", r"recommend\w*", r"kya naya", r"kya nayi?",
                   r"selling", r"should i (?:stock|order|buy|keep)", r"what to (?:stock|order)",
                   r"kya (?:order|mangau|mangaun|rakhu|rakhun|rakh|stock) kar\w*",
                   r"kya (?:mangau|mangaun|rakhu|rakhun)", r"kya order karu", r"trending",
-                  r"popular", r"zyada bik\w*", r"jyada bik\w*", r"chal raha", r"chalta hai")
+                  r"popular", r"zyada bik\w*", r"jyada bik\w*", r"chal raha", r"chalta hai",
+                  r"replenish\w*", r"restock\w*")
 HELP = _cues(r"help", r"madad", r"menu", r"commands?", r"how (?:to|do i|can i)",
              r"kaise", r"kese", r"what (?:all )?can (?:you|this bot|the bot|it) do",
              r"kya kar sakte", r"guide", r"options",
@@ -79,6 +80,13 @@ CONFIRM = _cues(r"yes+", r"yess?", r"yeah", r"yep", r"haa?n?", r"haan ji", r"ha+
                 r"perfect", r"correct", r"sahi hai", r"chalega", r"right", r"ji", r"y")
 # said at any length, these still only confirm ("yes please confirm the order")
 CONFIRM_STRONG = _cues(r"confirm\w*", r"go ahead", r"proceed", r"place (?:the |my )?order")
+# the shop's own orders as a list ("my orders", "pending orders", "kitne order pending hain");
+# only read when the message names no goods, so "my order: 2 cs coke" still orders
+ORDER_LIST = _cues(r"(?:my|mere|meri|mera|hamare|hamara|all|pending|open|new|naye|nayi|recent|"
+                   r"today'?s?|aaj ke) orders", r"my order", r"(?:kitne|kitna|kitni|how many) "
+                   r"orders? (?:pending|baaki|baki|open|aaye?|aaye hain|hain)",
+                   r"orders? (?:pending|baaki|baki)")
+ORDERS_ALONE = re.compile(r"orders(?: list| dikhao| batao)?|order (?:list|dikhao|batao)")
 PRICE_QUESTION = _cues(r"rate", r"rates", r"price", r"prices", r"kitne ka", r"kitne ki",
                        r"daam", r"dam kya", r"bhav", r"mrp kya", r"kya mrp", r"cost")
 
@@ -126,6 +134,8 @@ def classify(text: str, signals: Signals) -> str:
     ):
         if pattern.search(text):
             return intent
+    if ORDER_LIST.search(text) or ORDERS_ALONE.fullmatch(text.strip(" ?!.")):
+        return "order_status"
     if HELP.search(text) and not (short and CONFIRM.fullmatch(text.strip(" ?!."))):
         return "help"
     if GREET.search(text) and (short or GREET.match(text)):

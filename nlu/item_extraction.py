@@ -316,9 +316,11 @@ class ItemExtractor:
             if match.tied_on_size and not note:
                 note = "largest size" if run.size_choice == "big" else "smallest size"
             note = "; ".join(filter(None, (note, _uneven_pack_note(product, qty, unit))))
-            return ParsedItem(qty=qty, unit=unit, sku=product.sku, text=text, note=note)
+            return ParsedItem(qty=qty, unit=unit, sku=product.sku, text=text, note=note,
+                              phrase=run.text)
         unit = _shared_unit(run.qty.unit, products)
-        return ParsedItem(qty=qty, unit=unit, sku=None, candidates=tuple(skus), text=text)
+        return ParsedItem(qty=qty, unit=unit, sku=None, candidates=tuple(skus), text=text,
+                          phrase=run.text)
 
 
 def _part_of_base_unit(product: Product, qty: Decimal, generic: str | None) -> bool:
@@ -369,7 +371,7 @@ def _settle_with_unquantified(
                         run.match.skus[0] in item.candidates):
                     used.add(n)
                     item = ParsedItem(qty=item.qty, unit=item.unit, sku=run.match.skus[0],
-                                      text=item.text, note=item.note)
+                                      text=item.text, note=item.note, phrase=item.phrase)
                     break
         settled.append(item)
     named = {i.sku for i in settled} | {c for i in settled for c in i.candidates}

@@ -23,6 +23,7 @@ class ParsedItem:
     sku: str | None = None
     candidates: tuple[str, ...] = ()
     text: str = ""  # the span of the message this item came from
+    phrase: str = ""  # the product words of that span alone: what learned aliases key on
     note: str = ""  # e.g. "picked 750ml from your past orders"
 
     @property

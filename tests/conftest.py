@@ -31,7 +31,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 TABLES = ("sales_order_line", "sales_order", "inbound_message", "product", "party", "scheme",
           "ledger_entry", "stock_level", "stock_move", "alert_state", "dead_letter", "outbox",
-          "app_meta", "api_token")
+          "app_meta", "api_token", "learned_alias")
 
 
 @cache

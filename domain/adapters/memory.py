@@ -11,13 +11,14 @@ import copy
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
 from domain.errors import Conflict
 from domain.model.catalog import Product
+from domain.model.learned_alias import LearnedAlias, promoted
 from domain.model.ledger import LedgerEntry
 from domain.model.notice import Notice
 from domain.model.order import Order, OrderStatus
@@ -26,6 +27,7 @@ from domain.model.scheme import Scheme
 from domain.model.stock import StockLevel
 from domain.services.unit_of_work import (
     AlertStore,
+    AliasRepository,
     InboundLog,
     LedgerRepository,
     MetaStore,
@@ -53,6 +55,7 @@ class MemoryStore:
     outbox: dict[int, tuple[Notice, bool]] = field(default_factory=dict)
     tokens: dict[int, tuple[str, str, bool]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    aliases: dict[tuple[str, str | None], LearnedAlias] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -333,8 +336,36 @@ class MemoryMetaStore:
         self.items["catalog_version"] = str(self.catalog_version() + 1)
 
 
+class MemoryAliasRepository:
+    def __init__(self, items: dict[tuple[str, str | None], LearnedAlias]) -> None:
+        self.items = items  # (phrase, sender or None) -> row
+
+    def lookup(self, phrase: str, sender: str | None) -> str | None:
+        found = self.items.get((phrase, sender)) if sender is not None else None
+        found = found or self.items.get((phrase, None))
+        return found.sku if found else None
+
+    def learn(self, phrase: str, sku: str, sender: str | None) -> None:
+        now = datetime.now(UTC)
+        if sender is not None:
+            own = self.items.get((phrase, sender))
+            count = own.count + 1 if own is not None and own.sku == sku else 1
+            self.items[(phrase, sender)] = LearnedAlias(phrase, sku, sender, count, now)
+        agreeing = Counter(row.sku for (key, who), row in self.items.items()
+                           if key == phrase and who is not None)
+        shared = self.items.get((phrase, None))
+        meaning = sku if sender is None else promoted(agreeing, shared.sku if shared else None)
+        if meaning is not None and (shared is None or shared.sku != meaning
+                                    or shared.count != agreeing[meaning]):
+            self.items[(phrase, None)] = LearnedAlias(phrase, meaning, None, agreeing[meaning],
+                                                      now)
+
+    def all(self, since: datetime | None = None) -> builtins.list[LearnedAlias]:
+        return [row for row in self.items.values() if since is None or row.updated_at >= since]
+
+
 TABLES = ("products", "parties", "schemes", "orders", "inbound", "tokens", "meta", "ledger",
-          "stock", "moves", "alerts", "outbox")
+          "stock", "moves", "alerts", "outbox", "aliases")
 
 
 class MemoryUnitOfWork:
@@ -348,6 +379,7 @@ class MemoryUnitOfWork:
     outbox: Outbox
     inbound: InboundLog
     tokens: TokenStore
+    aliases: AliasRepository
     meta: MetaStore
 
     def __init__(self, store: MemoryStore | None = None) -> None:
@@ -373,6 +405,7 @@ class MemoryUnitOfWork:
         self.stock = MemoryStockRepository(self._work["stock"], self._work["moves"])
         self.alerts = MemoryAlertStore(self._work["alerts"])
         self.outbox = MemoryOutbox(self._work["outbox"])
+        self.aliases = MemoryAliasRepository(self._work["aliases"])
         self.meta = MemoryMetaStore(self._work["meta"])
 
     def __exit__(

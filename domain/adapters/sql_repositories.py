@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -15,6 +15,7 @@ from domain.adapters.tables import (
     AlertStateRow,
     ApiTokenRow,
     InboundMessageRow,
+    LearnedAliasRow,
     LedgerEntryRow,
     MetaRow,
     OrderLineRow,
@@ -28,6 +29,7 @@ from domain.adapters.tables import (
 )
 from domain.errors import Conflict
 from domain.model.catalog import Product
+from domain.model.learned_alias import LearnedAlias, promoted
 from domain.model.ledger import EntryKind, LedgerEntry
 from domain.model.notice import Notice
 from domain.model.order import Order, OrderLine, OrderStatus
@@ -303,17 +305,15 @@ class SqlInboundLog:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    # Every message reads and writes one row here: plain column statements, no ORM objects.
     def reply_for(self, key: str) -> str | None:
-        row = self.session.get(InboundMessageRow, key)
-        return row.reply if row else None
+        return self.session.exec(
+            select(InboundMessageRow.reply).where(InboundMessageRow.key == key)).first()
 
     def record(self, key: str, party_id: str | None, reply: str) -> None:
-        self.session.add(
-            InboundMessageRow(key=key, party_id=party_id, received_at=datetime.now(UTC),
-                              reply=reply)
-        )
         try:
-            self.session.flush()
+            self.session.execute(insert(InboundMessageRow).values(
+                key=key, party_id=party_id, received_at=datetime.now(UTC), reply=reply))
         except IntegrityError as exc:
             raise Conflict(f"message {key} already handled") from exc
 
@@ -351,8 +351,9 @@ class SqlMetaStore:
         self.session = session
 
     def catalog_version(self) -> int:
-        row = self.session.get(MetaRow, self.KEY)
-        return int(row.value) if row else 0
+        # Read on every message: one column, no ORM object.
+        value = self.session.exec(select(MetaRow.value).where(MetaRow.key == self.KEY)).first()
+        return int(value) if value is not None else 0
 
     def bump_catalog_version(self) -> None:
         row = self.session.get(MetaRow, self.KEY, with_for_update=True)
@@ -551,3 +552,66 @@ class SqlOutbox:
         if ids:
             self.session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(ids))
                                  .values(relayed_at=at))
+
+
+def _alias(row: LearnedAliasRow) -> LearnedAlias:
+    return LearnedAlias(phrase=row.phrase, sku=row.sku, sender_id=row.sender_id,
+                        count=row.count, updated_at=row.updated_at)
+
+
+class SqlAliasRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _row(self, phrase: str, sender: str | None) -> LearnedAliasRow | None:
+        owner = (col(LearnedAliasRow.sender_id).is_(None) if sender is None
+                 else col(LearnedAliasRow.sender_id) == sender)
+        return self.session.exec(
+            select(LearnedAliasRow).where(LearnedAliasRow.phrase == phrase, owner)).first()
+
+    def lookup(self, phrase: str, sender: str | None) -> str | None:
+        if sender is not None:
+            own = self._row(phrase, sender)
+            if own is not None:
+                return own.sku
+        shared = self._row(phrase, None)
+        return shared.sku if shared else None
+
+    def learn(self, phrase: str, sku: str, sender: str | None) -> None:
+        now = datetime.now(UTC)
+        if sender is not None:
+            self._put(phrase, sender, sku, now, teach=True)
+        agreeing = {
+            taught: int(n) for taught, n in self.session.exec(
+                select(LearnedAliasRow.sku, func.count())
+                .where(LearnedAliasRow.phrase == phrase,
+                       col(LearnedAliasRow.sender_id).is_not(None))
+                .group_by(col(LearnedAliasRow.sku))).all()
+        }
+        shared = self._row(phrase, None)
+        current = shared.sku if shared else None
+        meaning = sku if sender is None else promoted(agreeing, current)
+        if meaning is not None and (shared is None or shared.sku != meaning
+                                    or shared.count != agreeing.get(meaning, 0)):
+            self._put(phrase, None, meaning, now, teach=False, count=agreeing.get(meaning, 0))
+
+    def _put(self, phrase: str, sender: str | None, sku: str, at: datetime, teach: bool,
+             count: int = 1) -> None:
+        row = self._row(phrase, sender)
+        if row is None:
+            self.session.add(LearnedAliasRow(phrase=phrase, sku=sku, sender_id=sender,
+                                             count=count, updated_at=at))
+        else:
+            if teach:
+                count = row.count + 1 if row.sku == sku else 1
+            row.sku, row.count, row.updated_at = sku, count, at
+        try:
+            self.session.flush()
+        except IntegrityError as exc:  # another worker learned the same phrase at once
+            raise Conflict(f"phrase {phrase!r} was being learned concurrently") from exc
+
+    def all(self, since: datetime | None = None) -> builtins.list[LearnedAlias]:
+        query = select(LearnedAliasRow)
+        if since is not None:
+            query = query.where(col(LearnedAliasRow.updated_at) >= since)
+        return [_alias(r) for r in self.session.exec(query.order_by(col(LearnedAliasRow.id)))]

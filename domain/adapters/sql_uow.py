@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from domain.adapters.sql_repositories import (
     SqlAlertStore,
+    SqlAliasRepository,
     SqlInboundLog,
     SqlLedgerRepository,
     SqlMetaStore,
@@ -23,6 +24,7 @@ from domain.adapters.sql_repositories import (
 )
 from domain.services.unit_of_work import (
     AlertStore,
+    AliasRepository,
     InboundLog,
     LedgerRepository,
     MetaStore,
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     outbox: Outbox
     inbound: InboundLog
     tokens: TokenStore
+    aliases: AliasRepository
     meta: MetaStore
 
     def __init__(self, engine: Engine) -> None:
@@ -64,6 +67,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.inbound = SqlInboundLog(self.session)
         self.tokens = SqlTokenStore(self.session)
+        self.aliases = SqlAliasRepository(self.session)
         self.meta = SqlMetaStore(self.session)
         return self
 

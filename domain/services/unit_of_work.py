@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.model.catalog import Product
+from domain.model.learned_alias import LearnedAlias
 from domain.model.ledger import LedgerEntry
 from domain.model.notice import Notice
 from domain.model.order import Order, OrderStatus
@@ -148,6 +149,23 @@ class TokenStore(Protocol):
     def revoke(self, token_id: int) -> bool: ...
 
 
+class AliasRepository(Protocol):
+    """Learned phrases (domain.model.learned_alias); phrases arrive already keyed."""
+
+    def lookup(self, phrase: str, sender: str | None) -> str | None:
+        """The SKU this sender taught for the phrase, else the global one, else None."""
+        ...
+
+    def learn(self, phrase: str, sku: str, sender: str | None) -> None:
+        """Remembers the sender's answer (None: for everyone at once); the phrase goes
+        global once GLOBAL_AFTER_SENDERS distinct senders taught it the same SKU."""
+        ...
+
+    def all(self, since: datetime | None = None) -> builtins.list[LearnedAlias]:
+        """Every row (or those changed at or after `since`), for loading the parser's book."""
+        ...
+
+
 class MetaStore(Protocol):
     def catalog_version(self) -> int: ...
     def bump_catalog_version(self) -> None: ...
@@ -164,6 +182,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     inbound: InboundLog
     tokens: TokenStore
+    aliases: AliasRepository
     meta: MetaStore
 
     def __enter__(self) -> Self: ...

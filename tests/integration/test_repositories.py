@@ -113,7 +113,7 @@ def test_catalog_version_counts_imports(uow: SqlUnitOfWork) -> None:
 def test_migrations_are_at_head(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     engine.dispose()
 
 
