@@ -26,6 +26,9 @@ from nlu.parse_result import Period
 
 REJECT_REASONS = ("Out of stock", "Credit limit crossed", "Outlet closed", "Duplicate order")
 LONG_STATEMENT = 12  # more entries than this go as a CSV file
+# Order ids are 32-bit INTEGER on PostgreSQL: a larger one names no order and must not
+# reach the database, which refuses it with an error instead of finding nothing.
+MAX_ORDER_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class DistributorDesk:
             at: datetime) -> list[Reply]:
         """Handles `ord:accept:ID`, `ord:dispatch:ID`, `ord:reject:ID[:reason]`."""
         parts = payload.split(":", 3)
-        if len(parts) < 3 or not parts[2].isdigit():
+        if len(parts) < 3 or not parts[2].isdecimal() or int(parts[2]) > MAX_ORDER_ID:
             return [Reply("Sorry, that button is not valid any more.")]
         action, order_id = parts[1], int(parts[2])
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -15,6 +16,8 @@ CATALOG_COLUMNS = (
     "default_unit", "price", "mrp", "aliases",
 )
 REQUIRED = ("sku", "name", "brand", "category", "base_unit", "price")
+# ASCII digits only, and few of them: str.isdigit() takes "²", which int() then refuses.
+PACK_COUNT = re.compile(r"[0-9]{1,9}")
 
 
 def _money(raw: str, column: str, line: int, errors: list[RowError]) -> Decimal:
@@ -32,7 +35,7 @@ def _pack_units(raw: str, line: int, errors: list[RowError]) -> dict[str, int]:
     units: dict[str, int] = {}
     for part in filter(None, (p.strip() for p in raw.split(";"))):
         name, eq, count = part.partition("=")
-        if not eq or not name.strip() or not count.strip().isdigit() or int(count) < 1:
+        if not eq or not name.strip() or not PACK_COUNT.fullmatch(count.strip()) or int(count) < 1:
             errors.append(RowError(line, "pack_units", f"expected name=count, got {part!r}"))
             continue
         units[name.strip().lower()] = int(count)
@@ -41,14 +44,21 @@ def _pack_units(raw: str, line: int, errors: list[RowError]) -> dict[str, int]:
 
 def parse_catalog_csv(text: str) -> list[Product]:
     """All rows or none: raises ImportFailed listing every bad row."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    # newline="" as the csv module asks, so a bare CR ends a line instead of raising.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KB limit
+        # DictReader.line_num lags a row behind; its csv reader knows the line that failed.
+        line = reader.reader.line_num or 1
+        raise ImportFailed([RowError(line, "file", f"unreadable CSV: {exc}")]) from None
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise ImportFailed([RowError(1, c, "column missing from header") for c in missing])
     products: list[Product] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(records, start=2):
         row = {k: (v or "").strip() for k, v in row.items() if k is not None}
         row_errors: list[RowError] = []
         for column in REQUIRED:

@@ -72,8 +72,11 @@ def read_scheme_file(text: str) -> list[dict[str, Any]]:
     except json.JSONDecodeError:
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+        # PyYAML raises ValueError for a date like 2026-02-30; deep nesting recurses too far.
+        except (yaml.YAMLError, ValueError, RecursionError) as exc:
             raise ImportFailed([RowError(1, "file", f"neither JSON nor YAML: {exc}")]) from None
+    except RecursionError:
+        raise ImportFailed([RowError(1, "file", "nested too deeply")]) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):

@@ -13,6 +13,8 @@ from domain.model.party import CHANNELS, Party, Role
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 PARTY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 REQUIRED = ("id", "role", "name", "phone")
+# ASCII digits that fit the BigInteger column: str.isdigit() takes "²", which int() refuses.
+TELEGRAM_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _float(raw: str, column: str, line: int, lo: float, hi: float, errors: list[RowError]
@@ -30,7 +32,14 @@ def _float(raw: str, column: str, line: int, lo: float, hi: float, errors: list[
 
 
 def parse_parties_csv(text: str) -> list[Party]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    # newline="" as the csv module asks, so a bare CR ends a line instead of raising.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KB limit
+        # DictReader.line_num lags a row behind; its csv reader knows the line that failed.
+        line = reader.reader.line_num or 1
+        raise ImportFailed([RowError(line, "file", f"unreadable CSV: {exc}")]) from None
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise ImportFailed([RowError(1, c, "column missing from header") for c in missing])
@@ -38,7 +47,7 @@ def parse_parties_csv(text: str) -> list[Party]:
     errors: list[RowError] = []
     ids: dict[str, int] = {}
     phones: dict[str, int] = {}
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(records, start=2):
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         bad: list[RowError] = []
         for column in REQUIRED:
@@ -59,7 +68,7 @@ def parse_parties_csv(text: str) -> list[Party]:
             bad.append(RowError(line, "role", "must be distributor, retailer, rep or manager"))
             role = Role.RETAILER
         telegram = row.get("telegram_user_id", "")
-        if telegram and not telegram.isdigit():
+        if telegram and not TELEGRAM_ID.fullmatch(telegram):
             bad.append(RowError(line, "telegram_user_id", "must be a number"))
         outlet_class = row.get("outlet_class", "").upper() or None
         if outlet_class not in (None, "A", "B", "C"):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
 from api.bootstrap import Services
@@ -17,6 +17,9 @@ from domain.model.order import Order, OrderStatus
 from domain.services.fulfilment import StepResult, accept_order, dispatch_order, reject_order
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+# Ids are 32-bit INTEGER on PostgreSQL, which answers a larger one with an error, not None.
+OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class OrderLinePublic(BaseModel):
@@ -85,7 +88,7 @@ def list_orders(
     party_id: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> OrdersPublic:
     with services.uow() as uow:
         orders, count = uow.orders.list(party_id=party_id, status=status_, limit=limit,
@@ -94,7 +97,7 @@ def list_orders(
 
 
 @router.get("/{order_id}", operation_id="get_order")
-def get_order(order_id: int, services: ServicesDep, _: ReaderDep) -> OrderPublic:
+def get_order(order_id: OrderId, services: ServicesDep, _: ReaderDep) -> OrderPublic:
     with services.uow() as uow:
         order = uow.orders.get(order_id)
     if order is None:
@@ -125,19 +128,19 @@ def _catalog(services: Services) -> dict[str, Product]:
 
 
 @router.post("/{order_id}/accept", operation_id="accept_order")
-def accept(order_id: int, services: ServicesDep, _: ManagerDep) -> StepPublic:
+def accept(order_id: OrderId, services: ServicesDep, _: ManagerDep) -> StepPublic:
     return _step(accept_order(AcceptOrder(order_id, None, datetime.now(UTC)), services.uow(),
                               _catalog(services)))
 
 
 @router.post("/{order_id}/reject", operation_id="reject_order")
-def reject(order_id: int, body: RejectBody, services: ServicesDep, _: ManagerDep) -> StepPublic:
+def reject(order_id: OrderId, body: RejectBody, services: ServicesDep, _: ManagerDep) -> StepPublic:
     return _step(reject_order(RejectOrder(order_id, None, body.reason, datetime.now(UTC)),
                               services.uow()))
 
 
 @router.post("/{order_id}/dispatch", operation_id="dispatch_order")
-def dispatch(order_id: int, services: ServicesDep, _: ManagerDep) -> StepPublic:
+def dispatch(order_id: OrderId, services: ServicesDep, _: ManagerDep) -> StepPublic:
     result = dispatch_order(DispatchOrder(order_id, None, datetime.now(UTC)), services.uow(),
                             _catalog(services))
     services.relay.wake()
