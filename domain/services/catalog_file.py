@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from domain.errors import ImportFailed, RowError
 from domain.model.catalog import Product
+from domain.services.csv_rows import csv_rows
 
 CATALOG_COLUMNS = (
     "sku", "name", "brand", "category", "base_unit", "pack_units",
@@ -44,26 +43,10 @@ def _pack_units(raw: str, line: int, errors: list[RowError]) -> dict[str, int]:
 
 def parse_catalog_csv(text: str) -> list[Product]:
     """All rows or none: raises ImportFailed listing every bad row."""
-    # newline="" as the csv module asks, so a bare CR ends a line instead of raising.
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    try:
-        records = list(reader)
-    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KB limit
-        # DictReader.line_num lags a row behind; its csv reader knows the line that failed.
-        line = reader.reader.line_num or 1
-        raise ImportFailed([RowError(line, "file", f"unreadable CSV: {exc}")]) from None
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportFailed([RowError(1, c, "column missing from header") for c in missing])
     products: list[Product] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(records, start=2):
-        row = {k: (v or "").strip() for k, v in row.items() if k is not None}
-        row_errors: list[RowError] = []
-        for column in REQUIRED:
-            if not row.get(column):
-                row_errors.append(RowError(line, column, "required"))
+    for line, row, row_errors in csv_rows(text, REQUIRED):
         sku = row.get("sku", "")
         if sku and sku in seen:
             row_errors.append(RowError(line, "sku", f"duplicate of line {seen[sku]}"))

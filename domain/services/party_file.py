@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from decimal import Decimal, InvalidOperation
 
 from domain.errors import ImportFailed, RowError
 from domain.model.party import CHANNELS, Party, Role
+from domain.services.csv_rows import csv_rows
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 PARTY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -32,27 +31,11 @@ def _float(raw: str, column: str, line: int, lo: float, hi: float, errors: list[
 
 
 def parse_parties_csv(text: str) -> list[Party]:
-    # newline="" as the csv module asks, so a bare CR ends a line instead of raising.
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    try:
-        records = list(reader)
-    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KB limit
-        # DictReader.line_num lags a row behind; its csv reader knows the line that failed.
-        line = reader.reader.line_num or 1
-        raise ImportFailed([RowError(line, "file", f"unreadable CSV: {exc}")]) from None
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportFailed([RowError(1, c, "column missing from header") for c in missing])
     parties: list[Party] = []
     errors: list[RowError] = []
     ids: dict[str, int] = {}
     phones: dict[str, int] = {}
-    for line, raw in enumerate(records, start=2):
-        row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-        bad: list[RowError] = []
-        for column in REQUIRED:
-            if not row.get(column):
-                bad.append(RowError(line, column, "required"))
+    for line, row, bad in csv_rows(text, REQUIRED):
         party_id, phone = row.get("id", ""), row.get("phone", "")
         if party_id and not PARTY_ID.match(party_id):
             bad.append(RowError(line, "id", "letters, digits, '-', '_' or '.' only"))
