@@ -56,8 +56,11 @@ def chat_script(_: WebChatOn) -> Response:
 @router.get("/parties", operation_id="chat_parties")
 def chat_parties(services: ServicesDep, _: WebChatOn) -> dict[str, Any]:
     with services.uow() as uow:
+        # Retailers first: the demo starts as a shop placing an order.
+        rank = {"retailer": 0, "distributor": 1, "rep": 2, "manager": 3}
         parties = [ChatPartyPublic(id=p.id, name=p.name, role=p.role.value)
-                   for p in uow.parties.list() if p.active]
+                   for p in sorted(uow.parties.list(), key=lambda p: (rank[p.role.value], p.id))
+                   if p.active]
     return {"data": parties, "count": len(parties)}
 
 

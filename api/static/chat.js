@@ -4,7 +4,16 @@ const party = document.getElementById("party");
 function bubble(text, who) {
   const div = document.createElement("div");
   div.className = "msg " + who;
-  div.textContent = text;
+  // *bold* as WhatsApp shows it; text nodes only, so nothing in a message becomes markup.
+  text.split(/(\*[^*\n]+\*)/).forEach(part => {
+    if (part.length > 2 && part.startsWith("*") && part.endsWith("*")) {
+      const b = document.createElement("b");
+      b.textContent = part.slice(1, -1);
+      div.appendChild(b);
+    } else {
+      div.appendChild(document.createTextNode(part));
+    }
+  });
   log.appendChild(div);
   log.scrollTop = log.scrollHeight;
   return div;
