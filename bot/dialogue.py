@@ -5,6 +5,12 @@ State (JSON, per party, with a TTL):
   pending  [{"text", "phrase", "qty", "unit", "candidates"}]  ambiguous mentions to ask about
   choices  [payload, ...]                               the buttons last shown, so "2" works
   placed   {"draft_id", "number"}                       the last confirmed draft
+  answered {"key", "replies"}                           the message that made this state
+
+The state is saved before the inbound log records the reply (bot/inbox.py). If the process dies
+or the database fails in between, the channel delivers the message again: `answered` tells the
+dialogue that this message was applied already, so it answers as before and changes nothing
+twice (a draft's quantities are not doubled).
 """
 
 from __future__ import annotations
@@ -111,16 +117,22 @@ class Dialogue:
 
     def respond(self, msg: IncomingMessage, party: Party,
                 context: TurnContext | None = None) -> list[Reply]:
+        state = self.states.load(party.id)
+        answered = state.pop("answered", None)
+        if answered is not None and answered["key"] == msg.dedup_key:
+            # Redelivered after its state was saved but before its reply was recorded.
+            return [Reply.from_json(r) for r in answered["replies"]]
         if context is None:
             with self.uow_factory() as uow:
                 context = self.context(uow, party)
-        turn = Turn(party, self.states.load(party.id), context.snapshot, self.clock(),
-                    msg.channel, context.history)
+        turn = Turn(party, state, context.snapshot, self.clock(), msg.channel, context.history)
         try:
             replies = self._route(turn, msg)
         except DomainError as exc:
             replies = [Reply(f"Sorry, {exc}")]
         if turn.state:
+            turn.state["answered"] = {"key": msg.dedup_key,
+                                      "replies": [r.to_json() for r in replies]}
             self.states.save(party.id, turn.state)
         else:
             self.states.clear(party.id)

@@ -8,7 +8,9 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Protocol
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 class SenderBusy(Exception):
@@ -52,6 +54,7 @@ class RedisSenderLocks:
         try:
             yield
         finally:
-            # The lease may have run out while we worked; someone else may hold it now.
-            with suppress(LockError):
+            # The lease may have run out while we worked; someone else may hold it now. If Redis
+            # went away meanwhile, the lease frees the lock: the message itself was handled.
+            with suppress(LockError, RedisConnectionError, RedisTimeoutError):
                 lock.release()
