@@ -12,7 +12,7 @@ import time
 import unicodedata
 
 from bot.dedup import ReplyCache
-from bot.dialogue import Dialogue
+from bot.dialogue import Dialogue, TurnContext
 from bot.locks import SenderLocks
 from bot.messages import IncomingMessage, Reply
 from bot.observability import ERRORS, HANDLING, MESSAGES, RATE_LIMITED, log_fields, request_id
@@ -20,7 +20,7 @@ from bot.rate_limit import RateLimiter
 from bot.replies import EXAMPLE_ORDER, NOT_REGISTERED
 from domain.errors import Conflict
 from domain.model.party import Party
-from domain.services.unit_of_work import UnitOfWorkFactory
+from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("dms.inbox")
 
@@ -98,14 +98,20 @@ class Inbox:
                 if count == self.per_minute + 1:
                     return [Reply(TOO_FAST)]
                 return []
+        refusal = unreadable(msg)
         with self.locks.hold(msg.sender):
+            # One read transaction for everything the message needs from the database: the
+            # durable dedup check, who is writing, and what the dialogue reads before it starts.
+            context: TurnContext | None = None
             with self.uow_factory() as uow:
                 stored = uow.inbound.reply_for(key)
+                party = self._identify(uow, msg) if stored is None else None
+                if party is not None and refusal is None:
+                    context = self.dialogue.context(uow, party)
             if stored is not None:
                 self.reply_cache.put(key, stored)
                 return decode(stored)
-            party = self._identify(msg)
-            replies = self._answer(msg, party)
+            replies = self._answer(msg, party, refusal, context)
             raw = encode(replies)
             with self.uow_factory() as uow:
                 try:
@@ -118,19 +124,20 @@ class Inbox:
             self.reply_cache.put(key, raw)
             return decode(raw)
 
-    def _identify(self, msg: IncomingMessage) -> Party | None:
-        with self.uow_factory() as uow:
-            if msg.party_id is not None:
-                party = uow.parties.get(msg.party_id)
-            else:
-                party = uow.parties.by_phone(msg.sender)
+    @staticmethod
+    def _identify(uow: UnitOfWork, msg: IncomingMessage) -> Party | None:
+        if msg.party_id is not None:
+            party = uow.parties.get(msg.party_id)
+        else:
+            party = uow.parties.by_phone(msg.sender)
         return party if party is not None and party.active else None
 
-    def _answer(self, msg: IncomingMessage, party: Party | None) -> list[Reply]:
-        if (refusal := unreadable(msg)) is not None:
+    def _answer(self, msg: IncomingMessage, party: Party | None, refusal: Reply | None,
+                context: TurnContext | None) -> list[Reply]:
+        if refusal is not None:
             MESSAGES.labels(msg.channel, "unreadable").inc()
             return [refusal]
         if party is None:
             MESSAGES.labels(msg.channel, "unregistered").inc()
             return [Reply(NOT_REGISTERED)]
-        return self.dialogue.respond(msg, party)
+        return self.dialogue.respond(msg, party, context)

@@ -83,6 +83,8 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # Our middleware logs each request once, with its request id; uvicorn's line would repeat it.
+    logging.getLogger("uvicorn.access").disabled = True
 
 
 def log_fields(**fields: Any) -> dict[str, Any]:
