@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -120,31 +120,37 @@ class PlacedOrder:
     already_placed: bool  # True when this draft had been confirmed before (a second YES)
 
 
-def place_order(
-    cmd: PlaceOrder,
-    uow: UnitOfWork,
-    catalog: Mapping[str, Product],
-    schemes: SchemeIndex,
-) -> PlacedOrder:
-    """Places the draft once; a repeated or concurrent confirmation returns the same order."""
+def ordering_party(uow: UnitOfWork, party_id: str, role: Role, lines: tuple[DraftLine, ...]
+                   ) -> Party:
+    """The active party placing an order of its role, or the error that says why not."""
+    party = uow.parties.get(party_id)
+    if party is None or not party.active:
+        raise NotFound(f"no active party {party_id}")
+    if party.role != role:
+        raise Forbidden(f"only {role.value}s place these orders")
+    if not lines:
+        raise InvalidInput("the order has no lines")
+    return party
+
+
+Build = Callable[[UnitOfWork], Order]
+Notify = Callable[[UnitOfWork, Order], list[Notice]]
+
+
+def place_once(uow: UnitOfWork, draft_id: str, build: Build,
+               notify: Notify | None = None) -> PlacedOrder:
+    """Places what `build` makes for a draft once; a repeated or concurrent confirmation of the
+    same draft returns the order the first one placed (the draft id is unique). `notify` sees
+    the stored order (with its number) and its notices commit with it."""
     with uow:
-        existing = uow.orders.by_draft(cmd.draft_id)
+        existing = uow.orders.by_draft(draft_id)
         if existing is not None:
             return PlacedOrder(existing, already_placed=True)
-        party = uow.parties.get(cmd.party_id)
-        if party is None or not party.active:
-            raise NotFound(f"no active party {cmd.party_id}")
-        if party.role != Role.RETAILER:
-            raise Forbidden("only retailers place orders here")
-        if not cmd.lines:
-            raise InvalidInput("the order has no lines")
-        priced = price_draft(cmd.lines, catalog, schemes, party, cmd.at)
-        order = order_from_priced(priced, catalog, party, cmd)
+        order = build(uow)
         try:
             uow.orders.add(order)
-            if party.distributor_id:
-                uow.outbox.add(new_order_notice(order, party, catalog,
-                                                shortages(uow, order, catalog, reserved=False)))
+            for notice in notify(uow, order) if notify else []:
+                uow.outbox.add(notice)
             uow.commit()
         except Conflict:
             uow.rollback()
@@ -152,7 +158,30 @@ def place_order(
             return PlacedOrder(order, already_placed=False)
     # Lost a race with a concurrent YES for the same draft: that one placed it.
     with uow:
-        winner = uow.orders.by_draft(cmd.draft_id)
+        winner = uow.orders.by_draft(draft_id)
         if winner is None:
             raise Conflict("the order could not be placed; please send YES again")
         return PlacedOrder(winner, already_placed=True)
+
+
+def place_order(
+    cmd: PlaceOrder,
+    uow: UnitOfWork,
+    catalog: Mapping[str, Product],
+    schemes: SchemeIndex,
+) -> PlacedOrder:
+    """A retailer's order to its distributor, who is told of it with the stock it lacks."""
+
+    def build(uow: UnitOfWork) -> Order:
+        party = ordering_party(uow, cmd.party_id, Role.RETAILER, cmd.lines)
+        priced = price_draft(cmd.lines, catalog, schemes, party, cmd.at)
+        return order_from_priced(priced, catalog, party, cmd)
+
+    def notify(uow: UnitOfWork, order: Order) -> list[Notice]:
+        party = uow.parties.get(order.party_id)
+        if party is None or not party.distributor_id:
+            return []
+        short = shortages(uow, order, catalog, reserved=False)
+        return [new_order_notice(order, party, catalog, short)]
+
+    return place_once(uow, cmd.draft_id, build, notify)

@@ -14,12 +14,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from domain.commands import DraftLine, PlacePrimaryOrder
-from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.model.catalog import Product
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Role
 from domain.pricing import SchemeIndex
-from domain.services.ordering import PlacedOrder, order_lines, price_draft
+from domain.services.ordering import (
+    PlacedOrder,
+    order_lines,
+    ordering_party,
+    place_once,
+    price_draft,
+)
 from domain.services.unit_of_work import UnitOfWork
 
 OPEN = (OrderStatus.PLACED, OrderStatus.ACCEPTED)
@@ -65,22 +70,14 @@ def suggest_replenishment(uow: UnitOfWork, catalog: Mapping[str, Product], distr
 
 def place_primary_order(cmd: PlacePrimaryOrder, uow: UnitOfWork,
                         catalog: Mapping[str, Product], schemes: SchemeIndex) -> PlacedOrder:
-    with uow:
-        existing = uow.orders.by_draft(cmd.draft_id)
-        if existing is not None:
-            return PlacedOrder(existing, already_placed=True)
-        party = uow.parties.get(cmd.distributor_id)
-        if party is None:
-            raise NotFound(f"no party {cmd.distributor_id}")
-        if party.role != Role.DISTRIBUTOR:
-            raise Forbidden("only distributors place primary orders")
-        if not cmd.lines:
-            raise InvalidInput("the order has no lines")
+    """A distributor's order to the company, placed once per draft."""
+
+    def build(uow: UnitOfWork) -> Order:
+        party = ordering_party(uow, cmd.distributor_id, Role.DISTRIBUTOR, cmd.lines)
         priced = price_draft(cmd.lines, catalog, schemes, party, cmd.at)
-        order = Order(party_id=party.id, distributor_id=None, lines=order_lines(priced, catalog),
-                      gross=priced.gross, discount=priced.discount, net=priced.net,
-                      created_at=cmd.at, channel=cmd.channel, draft_id=cmd.draft_id,
-                      kind="primary")
-        uow.orders.add(order)
-        uow.commit()
-        return PlacedOrder(order, already_placed=False)
+        return Order(party_id=party.id, distributor_id=None, lines=order_lines(priced, catalog),
+                     gross=priced.gross, discount=priced.discount, net=priced.net,
+                     created_at=cmd.at, channel=cmd.channel, draft_id=cmd.draft_id,
+                     kind="primary")
+
+    return place_once(uow, cmd.draft_id, build)

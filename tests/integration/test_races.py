@@ -24,7 +24,14 @@ from api.settings import Settings
 from bot.messages import IncomingMessage
 from domain.adapters.database import make_engine
 from domain.adapters.sql_uow import SqlUnitOfWork
-from domain.commands import AcceptOrder, DispatchOrder, DraftLine, PlaceOrder, RecordPayment
+from domain.commands import (
+    AcceptOrder,
+    DispatchOrder,
+    DraftLine,
+    PlaceOrder,
+    PlacePrimaryOrder,
+    RecordPayment,
+)
 from domain.model.catalog import Product
 from domain.model.ledger import EntryKind
 from domain.model.order import Order, OrderLine, OrderStatus
@@ -34,6 +41,7 @@ from domain.services.fulfilment import StepResult, accept_order, dispatch_order
 from domain.services.imports import import_catalog, import_parties
 from domain.services.ledger import Posted, record_payment
 from domain.services.ordering import PlacedOrder, place_order
+from domain.services.replenishment import place_primary_order
 
 T = TypeVar("T")
 # Seconds any one race may take before it fails instead of stalling CI.
@@ -160,6 +168,18 @@ def test_fifty_confirmations_of_one_draft_without_the_sender_lock_make_one_order
     assert len({r.order.id for r in results}) == 1
     with SqlUnitOfWork(engine) as uow:
         assert uow.orders.list(party_id="R-1")[1] == 1
+
+
+def test_fifty_confirmations_of_one_primary_draft_make_one_order(engine: Engine) -> None:
+    cmd = PlacePrimaryOrder(distributor_id="D-1",
+                            lines=(DraftLine("TU-750", Decimal("20"), "case"),),
+                            draft_id="primary-once", channel="telegram", at=NOW)
+    results: list[PlacedOrder] = ok(race(50, lambda _: place_primary_order(
+        cmd, SqlUnitOfWork(engine), CATALOG, SchemeIndex([]))))
+    assert sum(not r.already_placed for r in results) == 1
+    assert len({r.order.id for r in results}) == 1
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.orders.list(party_id="D-1")[1] == 1
 
 
 # -- the last units ----------------------------------------------------------------------------
