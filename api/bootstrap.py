@@ -152,11 +152,18 @@ def bootstrap(
     def uow_factory() -> UnitOfWork:
         return SqlUnitOfWork(engine)
 
+    # The same pool; each statement its own transaction, for units that read or write once.
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def statements() -> UnitOfWork:
+        return SqlUnitOfWork(autocommit)
+
     catalog = CatalogCache(parser_factory(settings))
     desk = DistributorDesk(uow_factory, DeskSettings(settings.STOCK_ALERT_COVER_DAYS))
-    dialogue = Dialogue(uow_factory, catalog, states, clock, desk, settings.REPLENISH_COVER_DAYS)
+    dialogue = Dialogue(uow_factory, catalog, states, clock, desk, settings.REPLENISH_COVER_DAYS,
+                        statements=statements)
     inbox = Inbox(uow_factory, dialogue, reply_cache, locks, limiter,
-                  settings.RATE_LIMIT_PER_MINUTE)
+                  settings.RATE_LIMIT_PER_MINUTE, statements=statements)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
     channels = build_channels(settings, uow_factory, http, redis=redis)
     dead_letters = SqlDeadLetters(engine)

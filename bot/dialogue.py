@@ -100,8 +100,10 @@ class Dialogue:
         clock: Callable[[], datetime],
         desk: DistributorDesk | None = None,
         replenish_cover_days: int = 14,
+        statements: UnitOfWorkFactory | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        self.statements = statements or uow_factory  # for lone reads: no transaction around
         self.catalog = catalog
         self.states = states
         self.clock = clock
@@ -431,7 +433,7 @@ class Dialogue:
             return [Reply(f"Your order {result.order.number} is already placed.")]
         if turn.party.role == Role.DISTRIBUTOR:
             return [placed_reply(result.order, "The company")]
-        with self.uow_factory() as uow:
+        with self.statements() as uow:
             distributor = (uow.parties.get(turn.party.distributor_id)
                            if turn.party.distributor_id else None)
         return [placed_reply(result.order, distributor.name if distributor else None)]

@@ -66,8 +66,12 @@ class Inbox:
         locks: SenderLocks,
         limiter: RateLimiter | None = None,
         per_minute: int = 0,
+        statements: UnitOfWorkFactory | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        # Units whose every statement commits by itself (no BEGIN/ROLLBACK round trips): the
+        # reads before the dialogue, and the inbound record, a single INSERT.
+        self.statements = statements or uow_factory
         self.dialogue = dialogue
         self.reply_cache = reply_cache
         self.locks = locks
@@ -100,10 +104,10 @@ class Inbox:
                 return []
         refusal = unreadable(msg)
         with self.locks.hold(msg.sender):
-            # One read transaction for everything the message needs from the database: the
-            # durable dedup check, who is writing, and what the dialogue reads before it starts.
+            # One unit for everything the message reads from the database before it starts: the
+            # durable dedup check, who is writing, and what the dialogue needs.
             context: TurnContext | None = None
-            with self.uow_factory() as uow:
+            with self.statements() as uow:
                 stored = uow.inbound.reply_for(key)
                 party = self._identify(uow, msg) if stored is None else None
                 if party is not None and refusal is None:
@@ -113,7 +117,7 @@ class Inbox:
                 return decode(stored)
             replies = self._answer(msg, party, refusal, context)
             raw = encode(replies)
-            with self.uow_factory() as uow:
+            with self.statements() as uow:
                 try:
                     uow.inbound.record(key, party.id if party else None, raw)
                     uow.commit()

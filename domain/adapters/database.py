@@ -38,7 +38,10 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pool_pre_ping: it costs every checkout a round trip (three or four per message). A
+    # connection that died with its server fails its first statement instead; SQLAlchemy then
+    # discards the whole pool, the request answers 503 and the channel redelivers it.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def alembic_config(url: str) -> Config:

@@ -10,6 +10,7 @@ import builtins
 import copy
 import threading
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -219,6 +220,9 @@ class MemoryStockRepository:
 
     def levels(self, distributor_id: str) -> builtins.list[StockLevel]:
         return [v for (d, _), v in sorted(self.items.items()) if d == distributor_id]
+
+    def levels_of(self, distributor_id: str, skus: Collection[str]) -> dict[str, StockLevel]:
+        return {sku: self.level(distributor_id, sku) for sku in skus}
 
     def receive(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
                 at: datetime) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import CursorResult, Executable, Table, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
@@ -76,6 +77,10 @@ _ENTRIES_UNTIL = (sa_select(_LEDGER)
 _ENTRIES_BETWEEN = _ENTRIES_UNTIL.where(_LEDGER.c.entry_date >= bindparam("b_start"))
 _STOCK_LEVEL = sa_select(_STOCK.c.qty_base, _STOCK.c.reserved_base, _STOCK.c.last_moved_at).where(
     _STOCK.c.distributor_id == bindparam("b_distributor"), _STOCK.c.sku == bindparam("b_sku"))
+_STOCK_LEVELS_OF = sa_select(
+    _STOCK.c.sku, _STOCK.c.qty_base, _STOCK.c.reserved_base, _STOCK.c.last_moved_at).where(
+    _STOCK.c.distributor_id == bindparam("b_distributor"),
+    _STOCK.c.sku.in_(bindparam("b_skus", expanding=True)))
 
 
 def _run(session: Session, statement: Executable, params: dict[str, Any]
@@ -83,7 +88,8 @@ def _run(session: Session, statement: Executable, params: dict[str, Any]
     """A Core statement in the unit of work's transaction. Unlike an ORM query it does not
     autoflush, so flush first (a no-op when nothing is pending): it sees this unit's writes."""
     session.flush()
-    return cast("CursorResult[*tuple[Any, ...]]", session.execute(statement, params))
+    # On the session's connection, past the ORM's execute: these statements map no entities.
+    return session.connection().execute(statement, params)
 
 
 def _product(row: ProductRow) -> Product:
@@ -476,6 +482,15 @@ class SqlStockRepository:
             return StockLevel(distributor_id, sku)
         return StockLevel(distributor_id, sku, int(row.qty_base), int(row.reserved_base),
                           row.last_moved_at)
+
+    def levels_of(self, distributor_id: str, skus: Collection[str]) -> dict[str, StockLevel]:
+        found = {sku: StockLevel(distributor_id, sku) for sku in skus}
+        if found:
+            for row in _run(self.session, _STOCK_LEVELS_OF,
+                            {"b_distributor": distributor_id, "b_skus": sorted(found)}):
+                found[row.sku] = StockLevel(distributor_id, row.sku, int(row.qty_base),
+                                            int(row.reserved_base), row.last_moved_at)
+        return found
 
     def levels(self, distributor_id: str) -> list[StockLevel]:
         rows = self.session.exec(select(StockLevelRow).where(

@@ -68,8 +68,10 @@ def shortages(uow: UnitOfWork, order: Order, catalog: Mapping[str, Product],
               reserved: bool) -> tuple[Shortage, ...]:
     assert order.distributor_id is not None
     found = []
-    for sku, qty in sorted(needs(order).items()):
-        level = uow.stock.level(order.distributor_id, sku)
+    needed = needs(order)
+    levels = uow.stock.levels_of(order.distributor_id, needed)
+    for sku, qty in sorted(needed.items()):
+        level = levels[sku]
         have = level.on_hand if reserved else level.available
         if have < qty:
             product = catalog.get(sku)

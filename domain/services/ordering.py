@@ -172,14 +172,17 @@ def place_order(
 ) -> PlacedOrder:
     """A retailer's order to its distributor, who is told of it with the stock it lacks."""
 
+    ordered_by: list[Party] = []  # read once, by build, in the transaction notify runs in
+
     def build(uow: UnitOfWork) -> Order:
         party = ordering_party(uow, cmd.party_id, Role.RETAILER, cmd.lines)
+        ordered_by[:] = [party]
         priced = price_draft(cmd.lines, catalog, schemes, party, cmd.at)
         return order_from_priced(priced, catalog, party, cmd)
 
     def notify(uow: UnitOfWork, order: Order) -> list[Notice]:
-        party = uow.parties.get(order.party_id)
-        if party is None or not party.distributor_id:
+        party = ordered_by[0]
+        if not party.distributor_id:
             return []
         short = shortages(uow, order, catalog, reserved=False)
         return [new_order_notice(order, party, catalog, short)]

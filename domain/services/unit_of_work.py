@@ -7,7 +7,7 @@ Each port has a SQL implementation (domain.adapters.sql_*) and an in-memory twin
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -97,6 +97,10 @@ class LedgerRepository(Protocol):
 class StockRepository(Protocol):
     def level(self, distributor_id: str, sku: str) -> StockLevel: ...
     def levels(self, distributor_id: str) -> list[StockLevel]: ...
+    def levels_of(self, distributor_id: str, skus: Collection[str]) -> dict[str, StockLevel]:
+        """The levels of these SKUs, in one read; a SKU never stocked is at zero."""
+        ...
+
     def receive(self, distributor_id: str, sku: str, qty_base: int, reason: str, ref: str,
                 at: datetime) -> None: ...
     def reserve(self, distributor_id: str, sku: str, qty_base: int) -> bool:

@@ -132,3 +132,33 @@ def test_a_telegram_user_binds_to_one_party(uow: SqlUnitOfWork) -> None:
         assert found is not None and found.id == "R-1"
         dist = uow.parties.get("D-1")
         assert dist is not None and dist.telegram_user_id is None
+
+
+def test_levels_of_reads_the_named_skus_and_zero_for_unstocked(uow: SqlUnitOfWork) -> None:
+    at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    with uow:
+        uow.products.upsert(TU)
+        uow.products.upsert(replace(TU, sku="TU-300", name="Thums Up 300ml"))
+        uow.parties.upsert(DIST)
+        uow.stock.receive("D-1", "TU-750", 240, "opening", "open-1", at)
+        assert uow.stock.reserve("D-1", "TU-750", 48)
+        uow.commit()
+    with uow:
+        levels = uow.stock.levels_of("D-1", {"TU-750", "TU-300"})
+        assert {s: (lv.on_hand, lv.reserved, lv.available) for s, lv in levels.items()} == {
+            "TU-750": (240, 48, 192), "TU-300": (0, 0, 0)}
+        assert levels["TU-750"] == uow.stock.level("D-1", "TU-750")
+        assert uow.stock.levels_of("D-1", []) == {}
+
+
+def test_an_autocommit_unit_records_a_message_once(database_url: str) -> None:
+    """The inbox reads and records through units on an AUTOCOMMIT engine: the INSERT commits by
+    itself, and a second one for the same key is a Conflict that leaves the first standing."""
+    engine = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    with SqlUnitOfWork(engine) as uow:
+        uow.inbound.record("whatsapp:SM1", None, '["first"]')
+    with SqlUnitOfWork(engine) as uow:
+        with pytest.raises(Conflict):
+            uow.inbound.record("whatsapp:SM1", None, '["second"]')
+        uow.rollback()
+        assert uow.inbound.reply_for("whatsapp:SM1") == '["first"]'
