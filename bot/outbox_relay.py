@@ -70,13 +70,15 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         pending = await run_in_threadpool(self._pending)
+        outs = []
         for notice, party in pending:
             target = self.route(party) if party is not None else None
             if target is None:
                 self.dead_letter(to_outbound(notice, "none", ""),
                                  f"party {notice.party_id} has no channel to reach it on")
                 continue
-            await self.queue.enqueue(to_outbound(notice, *target))
+            outs.append(to_outbound(notice, *target))
+        await self.queue.enqueue_many(outs)
         if pending:
             await run_in_threadpool(self._mark, [n.id for n, _ in pending if n.id is not None])
         return len(pending)
