@@ -49,6 +49,9 @@ from nlu.rasa_backend import RasaParser
 # the default of 10, 32 concurrent webhooks opened and closed a new PostgreSQL connection, a
 # server process, about every 17 checkouts.
 DB_POOL_SIZE = 20
+# A Redis that stops answering (not one that refuses) must not hold a webhook's thread for
+# ever: the call fails in seconds, the fallback twins take over, the channel gets its answer.
+REDIS_TIMEOUTS: dict[str, float] = {"socket_timeout": 5.0, "socket_connect_timeout": 2.0}
 
 
 @dataclass
@@ -124,7 +127,7 @@ def bootstrap(
     if run_migrations:
         migrate(settings.DATABASE_URL)
     engine = make_engine(settings.DATABASE_URL, pool_size=DB_POOL_SIZE)
-    redis = Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+    redis = Redis.from_url(settings.REDIS_URL, **REDIS_TIMEOUTS) if settings.REDIS_URL else None
     states: ConversationStore
     reply_cache: ReplyCache
     locks: SenderLocks
@@ -178,7 +181,7 @@ def bootstrap(
     outbound: OutboundQueue
     if settings.REDIS_URL:
         outbound = ArqQueue(ArqRedis(connection_pool=AsyncConnectionPool.from_url(
-            settings.REDIS_URL)))
+            settings.REDIS_URL, **REDIS_TIMEOUTS)))
     else:
         outbound = InProcessQueue(channels.senders, bury)
     relay = OutboxRelay(uow_factory, outbound, channel_router(set(channels.senders)), bury)

@@ -16,6 +16,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 from redis import Redis
 
+from api.bootstrap import REDIS_TIMEOUTS
 from api.channels_setup import build_channels
 from api.settings import Settings
 from bot.channels.webchat import WebChatMailbox
@@ -34,7 +35,7 @@ log = logging.getLogger("dms.worker")
 async def startup(ctx: dict[str, Any]) -> None:
     settings = Settings()
     engine = make_engine(settings.DATABASE_URL, pool_size=2)
-    redis = Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+    redis = Redis.from_url(settings.REDIS_URL, **REDIS_TIMEOUTS) if settings.REDIS_URL else None
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
 
     def uow_factory() -> UnitOfWork:

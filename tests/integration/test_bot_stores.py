@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -106,3 +108,29 @@ def test_a_crashed_holder_blocks_its_sender_only_for_the_lease(redis_url: str | 
     locks = RedisSenderLocks(redis, wait_seconds=3, lease_seconds=5)
     with locks.hold("+919800000004"):
         pass
+
+
+def test_a_redis_that_stops_answering_fails_over_in_bounded_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Redis that accepts connections and then says nothing (hung, or a dead peer behind a
+    live proxy): the app's clients time out and the in-process twins answer, instead of a
+    webhook thread waiting for ever."""
+    from api import bootstrap as wiring
+    from api.settings import Settings
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel completes connections; nobody reads or writes
+    monkeypatch.setattr(wiring, "REDIS_TIMEOUTS",
+                        {**wiring.REDIS_TIMEOUTS, "socket_timeout": 0.3})
+    settings = Settings(DATABASE_URL=f"sqlite:///{tmp_path / 'dms.db'}",
+                        REDIS_URL=f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+    services = wiring.bootstrap(settings)
+    try:
+        started = time.monotonic()
+        services.states.save("R-1", {"draft": {"id": "d1", "lines": []}})
+        assert services.states.load("R-1") == {"draft": {"id": "d1", "lines": []}}
+        assert time.monotonic() - started < 5
+    finally:
+        services.close()
+        silent.close()
