@@ -9,20 +9,23 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-MONEY = Numeric(14, 2)
-QTY = Numeric(14, 3)
+from domain.model import field_limits as limits
+
+# The sizes live in the domain, which checks every value against them before writing.
+MONEY = Numeric(limits.MONEY.digits, limits.MONEY.places)
+QTY = Numeric(limits.QUANTITY.digits, limits.QUANTITY.places)
 
 
 class ProductRow(SQLModel, table=True):
     __tablename__ = "product"
 
-    sku: str = Field(primary_key=True, max_length=64)
-    name: str = Field(max_length=200)
-    brand: str = Field(max_length=100, index=True)
-    category: str = Field(max_length=100)
-    base_unit: str = Field(max_length=30)
+    sku: str = Field(primary_key=True, max_length=limits.ID_LENGTH)
+    name: str = Field(max_length=limits.PRODUCT_NAME_LENGTH)
+    brand: str = Field(max_length=limits.BRAND_LENGTH, index=True)
+    category: str = Field(max_length=limits.CATEGORY_LENGTH)
+    base_unit: str = Field(max_length=limits.UNIT_LENGTH)
     pack_units: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    default_unit: str = Field(max_length=30)
+    default_unit: str = Field(max_length=limits.UNIT_LENGTH)
     price: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     mrp: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -32,20 +35,20 @@ class ProductRow(SQLModel, table=True):
 class PartyRow(SQLModel, table=True):
     __tablename__ = "party"
 
-    id: str = Field(primary_key=True, max_length=64)
-    role: str = Field(max_length=20, index=True)
-    name: str = Field(max_length=200)
-    phone: str = Field(max_length=20, unique=True, index=True)
+    id: str = Field(primary_key=True, max_length=limits.ID_LENGTH)
+    role: str = Field(max_length=limits.ROLE_LENGTH, index=True)
+    name: str = Field(max_length=limits.PARTY_NAME_LENGTH)
+    phone: str = Field(max_length=limits.PHONE_LENGTH, unique=True, index=True)
     telegram_user_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
     )
-    distributor_id: str | None = Field(default=None, max_length=64, index=True)
+    distributor_id: str | None = Field(default=None, max_length=limits.ID_LENGTH, index=True)
     routes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    region: str | None = Field(default=None, max_length=50)
+    region: str | None = Field(default=None, max_length=limits.REGION_LENGTH)
     lat: float | None = None
     lon: float | None = None
     outlet_class: str | None = Field(default=None, max_length=1)
-    channel: str | None = Field(default=None, max_length=30)
+    channel: str | None = Field(default=None, max_length=limits.CHANNEL_LENGTH)
     credit_limit: Decimal | None = Field(default=None, sa_column=Column(MONEY, nullable=True))
     active: bool = True
 
@@ -53,8 +56,8 @@ class PartyRow(SQLModel, table=True):
 class SchemeRow(SQLModel, table=True):
     __tablename__ = "scheme"
 
-    id: str = Field(primary_key=True, max_length=64)
-    name: str = Field(max_length=300)
+    id: str = Field(primary_key=True, max_length=limits.ID_LENGTH)
+    name: str = Field(max_length=limits.SCHEME_NAME_LENGTH)
     active: bool = True
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -71,7 +74,7 @@ class OrderRow(SQLModel, table=True):
     draft_id: str | None = Field(default=None, max_length=64, unique=True)
     # secondary: retailer -> distributor; primary: distributor -> brand
     kind: str = Field(default="secondary", max_length=20, index=True)
-    status_note: str | None = Field(default=None, max_length=500)
+    status_note: str | None = Field(default=None, max_length=limits.STATUS_NOTE_LENGTH)
     updated_at: datetime | None = None
     gross: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     discount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
@@ -136,18 +139,18 @@ class LedgerEntryRow(SQLModel, table=True):
     __tablename__ = "ledger_entry"
 
     id: int | None = Field(default=None, primary_key=True)
-    party_id: str = Field(max_length=64, index=True)
+    party_id: str = Field(max_length=limits.ID_LENGTH, index=True)
     kind: str = Field(max_length=20)
-    ref: str = Field(max_length=64)
+    ref: str = Field(max_length=limits.ID_LENGTH)
     debit: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     credit: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     entry_date: date = Field(index=True)
     created_at: datetime
     # The id the caller generated: a retried POST finds the first entry instead of a second.
-    client_id: str | None = Field(default=None, max_length=100, unique=True)
+    client_id: str | None = Field(default=None, max_length=limits.CLIENT_ID_LENGTH, unique=True)
     reverses_id: int | None = Field(default=None, unique=True)
     order_id: int | None = Field(default=None, index=True)
-    narration: str = Field(default="", max_length=300)
+    narration: str = Field(default="", max_length=limits.NARRATION_LENGTH)
 
 
 class StockLevelRow(SQLModel, table=True):

@@ -3,6 +3,8 @@
 `scheme_from_dict` is the one gate a scheme passes on its way in; every refusal names the field
 path (`slabs[1].percent: must be between 0 and 100`) so an admin can fix the file. Whether the
 SKUs it names exist is the import layer's business: it holds the catalog, this module does not.
+`scheme_storage_problems` is asked before a scheme is written, not when one is read back, so a
+scheme stored before those limits still loads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast
 
 from domain.errors import InvalidInput
+from domain.model.field_limits import (
+    ID_LENGTH,
+    MONEY,
+    QUANTITY,
+    SCHEME_NAME_LENGTH,
+    Decimals,
+    text_problem,
+)
 
 SchemeKind = Literal["discount", "free_goods", "fixed_price"]
 KINDS: tuple[SchemeKind, ...] = ("discount", "free_goods", "fixed_price")
@@ -34,6 +44,12 @@ SCHEME_FIELDS = frozenset(
 )
 # Human notes that files carry alongside the data; accepted and dropped.
 NOTE_FIELDS = frozenset({"why", "note", "notes", "description", "comment"})
+# A slab's numbers live in the scheme's JSON but become order-line money and quantities, so each
+# must fit that NUMERIC column; extra decimal places are fine (pricing rounds once per line).
+SLAB_NUMBERS: dict[str, Decimals] = {
+    "min_qty": QUANTITY, "free_qty": QUANTITY, "min_value": MONEY, "amount_off": MONEY,
+    "price": MONEY,
+}
 
 
 @dataclass(frozen=True)
@@ -358,6 +374,37 @@ def _check_ascending(slabs: tuple[Slab, ...]) -> None:
                 f"slabs[{i}].{field_name}: slabs must be in ascending order "
                 f"({_plain(cur.minimum)} is not above {_plain(prev.minimum)})"
             )
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def scheme_storage_problems(scheme: Scheme) -> list[tuple[str, str]]:
+    """(field path, reason) for each value the tables cannot hold (field_limits); [] if none.
+
+    Texts kept in the JSON body have no length limit, but a NUL is refused there too: it would
+    be stored, and then match nothing.
+    """
+    texts: list[tuple[str, str | None, int | None]] = [
+        ("id", scheme.id, ID_LENGTH), ("name", scheme.name, SCHEME_NAME_LENGTH)]
+    lists = {"scope.skus": scheme.scope.skus, "scope.brands": scheme.scope.brands,
+             "scope.categories": scheme.scope.categories, "audience.roles": scheme.audience.roles,
+             "audience.regions": scheme.audience.regions,
+             "audience.parties": scheme.audience.parties}
+    for path, values in lists.items():
+        texts.extend((f"{path}[{i}]", value, None) for i, value in enumerate(values))
+    for i, slab in enumerate(scheme.slabs):
+        texts += [(f"slabs[{i}].unit", slab.unit, None),
+                  (f"slabs[{i}].free_sku", slab.free_sku, None),
+                  (f"slabs[{i}].free_unit", slab.free_unit, None)]
+    problems = [(path, reason) for path, value, limit in texts
+                if value is not None and (reason := text_problem(value, limit)) is not None]
+    for i, slab in enumerate(scheme.slabs):
+        for key, column in SLAB_NUMBERS.items():
+            number: Decimal | None = getattr(slab, key)
+            if number is not None and (reason := column.size_problem(number)) is not None:
+                problems.append((f"slabs[{i}].{key}", reason))
+    return problems
 
 
 # --------------------------------------------------------------------------- writing

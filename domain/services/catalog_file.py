@@ -8,13 +8,28 @@ from pathlib import Path
 
 from domain.errors import ImportFailed, RowError
 from domain.model.catalog import Product
-from domain.services.csv_rows import csv_rows
+from domain.model.field_limits import (
+    BRAND_LENGTH,
+    CATEGORY_LENGTH,
+    ID_LENGTH,
+    MONEY,
+    PRODUCT_NAME_LENGTH,
+    UNIT_LENGTH,
+)
+from domain.services.csv_rows import check_text, csv_rows
 
 CATALOG_COLUMNS = (
     "sku", "name", "brand", "category", "base_unit", "pack_units",
     "default_unit", "price", "mrp", "aliases",
 )
 REQUIRED = ("sku", "name", "brand", "category", "base_unit", "price")
+# Free-text columns as stored: the longest each may be. None: a JSON list, no limit; pack unit
+# names are JSON too, but an order line stores the unit it was bought in.
+TEXT_LENGTHS: dict[str, int | None] = {
+    "sku": ID_LENGTH, "name": PRODUCT_NAME_LENGTH, "brand": BRAND_LENGTH,
+    "category": CATEGORY_LENGTH, "base_unit": UNIT_LENGTH, "default_unit": UNIT_LENGTH,
+    "pack_units": UNIT_LENGTH, "aliases": None,
+}
 # ASCII digits only, and few of them: str.isdigit() takes "²", which int() then refuses.
 PACK_COUNT = re.compile(r"[0-9]{1,9}")
 
@@ -27,6 +42,8 @@ def _money(raw: str, column: str, line: int, errors: list[RowError]) -> Decimal:
         return Decimal("0")
     if not value.is_finite() or value < 0:
         errors.append(RowError(line, column, f"must be zero or more: {raw!r}"))
+    elif (reason := MONEY.problem(value)) is not None:
+        errors.append(RowError(line, column, f"{reason}: {raw!r}"))
     return value
 
 
@@ -37,7 +54,9 @@ def _pack_units(raw: str, line: int, errors: list[RowError]) -> dict[str, int]:
         if not eq or not name.strip() or not PACK_COUNT.fullmatch(count.strip()) or int(count) < 1:
             errors.append(RowError(line, "pack_units", f"expected name=count, got {part!r}"))
             continue
-        units[name.strip().lower()] = int(count)
+        unit = name.strip().lower()
+        check_text(line, "pack_units", unit, TEXT_LENGTHS["pack_units"], errors)
+        units[unit] = int(count)
     return units
 
 
@@ -59,11 +78,19 @@ def parse_catalog_csv(text: str) -> list[Product]:
             row_errors.append(
                 RowError(line, "default_unit", f"{default_unit!r} is neither base nor pack unit")
             )
+        aliases = tuple(a.strip() for a in row.get("aliases", "").split("|") if a.strip())
+        # Checked as stored: lower-casing can lengthen a unit's name. An empty default_unit is
+        # the base unit, named under base_unit.
+        stored = {"sku": sku, "name": row.get("name", ""), "brand": row.get("brand", ""),
+                  "category": row.get("category", ""), "base_unit": base_unit,
+                  "default_unit": default_unit if row.get("default_unit") else "",
+                  "aliases": "|".join(aliases)}
+        for column, value in stored.items():
+            check_text(line, column, value, TEXT_LENGTHS[column], row_errors)
         errors.extend(row_errors)
         if row_errors:
             continue
         seen[sku] = line
-        aliases = tuple(a.strip() for a in row.get("aliases", "").split("|") if a.strip())
         products.append(
             Product(
                 sku=sku, name=row["name"], brand=row["brand"], category=row["category"],

@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterator, Sequence
 
 from domain.errors import ImportFailed, RowError
+from domain.model.field_limits import text_problem
 
 
 def csv_rows(text: str, required: Sequence[str]
@@ -30,3 +31,11 @@ def csv_rows(text: str, required: Sequence[str]
     for line, raw in enumerate(records, start=2):
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         yield line, row, [RowError(line, c, "required") for c in required if not row.get(c)]
+
+
+def check_text(line: int, column: str, value: str, max_length: int | None,
+               errors: list[RowError]) -> None:
+    """Names the cell if its value, as it will be stored, does not fit (field_limits)."""
+    reason = text_problem(value, max_length)
+    if reason is not None:
+        errors.append(RowError(line, column, reason))

@@ -12,7 +12,7 @@ import yaml
 from domain.errors import ImportFailed, InvalidInput, RowError
 from domain.model.catalog import Product
 from domain.model.party import Role
-from domain.model.scheme import Scheme, scheme_from_dict
+from domain.model.scheme import Scheme, scheme_from_dict, scheme_storage_problems
 from domain.services.catalog_file import parse_catalog_csv
 from domain.services.party_file import parse_parties_csv
 from domain.services.unit_of_work import UnitOfWork
@@ -96,7 +96,7 @@ def parse_schemes(items: Sequence[dict[str, Any]], catalog: dict[str, Product]) 
             field, _, reason = str(exc).partition(": ")
             errors.append(RowError(number, field if reason else "scheme", reason or str(exc)))
             continue
-        problems = scheme_reference_errors(scheme, catalog)
+        problems = scheme_storage_problems(scheme) + scheme_reference_errors(scheme, catalog)
         errors.extend(RowError(number, f, r) for f, r in problems)
         if scheme.id in seen:
             errors.append(RowError(number, "id", f"duplicate of scheme {seen[scheme.id]}"))

@@ -6,12 +6,19 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from domain.errors import ImportFailed, RowError
+from domain.model.field_limits import ID_LENGTH, MONEY, PARTY_NAME_LENGTH, REGION_LENGTH
 from domain.model.party import CHANNELS, Party, Role
-from domain.services.csv_rows import csv_rows
+from domain.services.csv_rows import check_text, csv_rows
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 PARTY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 REQUIRED = ("id", "role", "name", "phone")
+# Free-text columns as stored: the longest each may be (None: a JSON list, no limit). The
+# others are checked by their format (id, phone, numbers) or a fixed list of values.
+TEXT_LENGTHS: dict[str, int | None] = {
+    "name": PARTY_NAME_LENGTH, "distributor_id": ID_LENGTH, "route": None,
+    "region": REGION_LENGTH,
+}
 # ASCII digits that fit the BigInteger column: str.isdigit() takes "²", which int() refuses.
 TELEGRAM_ID = re.compile(r"[0-9]{1,18}")
 
@@ -69,8 +76,17 @@ def parse_parties_csv(text: str) -> list[Party]:
                     raise InvalidOperation
             except InvalidOperation:
                 bad.append(RowError(line, "credit_limit", "must be a number, zero or more"))
+            else:
+                if (reason := MONEY.problem(credit)) is not None:
+                    bad.append(RowError(line, "credit_limit", reason))
         if role == Role.RETAILER and not row.get("distributor_id"):
             bad.append(RowError(line, "distributor_id", "a retailer needs its distributor"))
+        routes = tuple(r.strip() for r in row.get("route", "").split("|") if r.strip())
+        region = row.get("region", "").lower()  # checked as stored: lower() can lengthen it
+        stored = {"name": row.get("name", ""), "distributor_id": row.get("distributor_id", ""),
+                  "route": "|".join(routes), "region": region}
+        for column, value in stored.items():
+            check_text(line, column, value, TEXT_LENGTHS[column], bad)
         errors.extend(bad)
         if bad:
             continue
@@ -80,8 +96,7 @@ def parse_parties_csv(text: str) -> list[Party]:
                 id=party_id, role=role, name=row["name"], phone=phone,
                 telegram_user_id=int(telegram) if telegram else None,
                 distributor_id=row.get("distributor_id") or None,
-                routes=tuple(r.strip() for r in row.get("route", "").split("|") if r.strip()),
-                region=row.get("region", "").lower() or None, lat=lat, lon=lon,
+                routes=routes, region=region or None, lat=lat, lon=lon,
                 outlet_class=outlet_class, channel=channel, credit_limit=credit,
             )
         )

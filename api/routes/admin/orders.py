@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import Services
 from api.deps import ManagerDep, ReaderDep, ServicesDep
+from api.stored_values import StoredText
 from domain.commands import AcceptOrder, DispatchOrder, RejectOrder
 from domain.model.catalog import Product
+from domain.model.field_limits import NARRATION_LENGTH
 from domain.model.order import Order, OrderStatus
 from domain.services.fulfilment import StepResult, accept_order, dispatch_order, reject_order
 
@@ -106,7 +108,7 @@ def get_order(order_id: OrderId, services: ServicesDep, _: ReaderDep) -> OrderPu
 
 
 class RejectBody(BaseModel):
-    reason: str = Field(min_length=3, max_length=300)
+    reason: StoredText = Field(min_length=3, max_length=NARRATION_LENGTH)
 
 
 class StepPublic(BaseModel):

@@ -12,9 +12,16 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import Services
 from api.deps import ManagerDep, ReaderDep, ServicesDep
+from api.stored_values import StoredText
 from domain.errors import InvalidInput
+from domain.model.field_limits import ID_LENGTH
 from domain.model.party import Party, Role
-from domain.model.scheme import Scheme, scheme_from_dict, scheme_to_dict
+from domain.model.scheme import (
+    Scheme,
+    scheme_from_dict,
+    scheme_storage_problems,
+    scheme_to_dict,
+)
 from domain.pricing import Buyer, OrderLineInput, SchemeIndex, price_order
 from domain.services.imports import scheme_reference_errors
 from domain.services.period_schemes import settle_scheme
@@ -41,7 +48,7 @@ def _checked(body: dict[str, Any], services: Services) -> Scheme:
         raise _invalid(exc) from None
     with services.uow() as uow:
         catalog = services.catalog.current(uow).products
-    problems = scheme_reference_errors(scheme, catalog)
+    problems = scheme_storage_problems(scheme) + scheme_reference_errors(scheme, catalog)
     if problems:
         field, reason = problems[0]
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -122,7 +129,7 @@ class SimLine(BaseModel):
 
 class SimulateBody(BaseModel):
     lines: list[SimLine] = Field(min_length=1, max_length=200)
-    party_id: str | None = Field(default=None, max_length=64)
+    party_id: StoredText | None = Field(default=None, max_length=ID_LENGTH)
     role: str = Field(default="retailer", max_length=20)
     region: str | None = Field(default=None, max_length=50)
     on: date | None = Field(default=None, alias="date")

@@ -10,6 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from api.deps import ManagerDep, ReaderDep, ServicesDep
+from api.stored_values import StoredText
+from domain.model.field_limits import ID_LENGTH, UNIT_LENGTH
 from domain.model.party import Role
 from domain.services.stock_alerts import run_stock_alerts
 
@@ -30,11 +32,11 @@ class StockPublic(BaseModel):
 
 
 class ReceiptCreate(BaseModel):
-    distributor_id: str = Field(min_length=1, max_length=64)
-    sku: str = Field(min_length=1, max_length=64)
+    distributor_id: StoredText = Field(min_length=1, max_length=ID_LENGTH)
+    sku: StoredText = Field(min_length=1, max_length=ID_LENGTH)
     qty: Decimal = Field(gt=0, le=1_000_000)
-    unit: str | None = Field(default=None, max_length=30)
-    ref: str = Field(min_length=1, max_length=64, description="GRN or invoice number")
+    unit: StoredText | None = Field(default=None, max_length=UNIT_LENGTH)
+    ref: StoredText = Field(min_length=1, max_length=ID_LENGTH, description="GRN or invoice number")
 
 
 @router.get("", operation_id="list_stock")
