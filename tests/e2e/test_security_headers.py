@@ -209,3 +209,16 @@ def test_logs_hold_no_token_secret_or_full_phone_number(
     for secret in (ADMIN_TOKEN, AUTH_TOKEN, SHOP_PHONE, "919800000001", "wrong-token-0123456789"):
         assert secret not in text, secret
     assert "********0001" in text
+
+
+@pytest.mark.parametrize("url", [
+    "/api/schemes/Q4%00DIWALI",
+    "/api/parties/R-0001%00/statement",
+    "/api/orders?party_id=R-0001%00",
+    "/api/stock?distributor_id=%00",
+])
+def test_a_nul_in_the_url_is_a_400_not_a_database_error(client: TestClient, url: str) -> None:
+    res = client.get(url, headers=AUTH)
+    assert res.status_code == 400, res.text
+    assert res.json() == {"detail": "the URL must not contain a NUL character"}
+    assert res.headers["X-Content-Type-Options"] == "nosniff"
