@@ -65,6 +65,11 @@ class Decimals:
 
 MONEY = Decimals(14, 2)
 QUANTITY = Decimals(14, 3)
+# INTEGER columns: quantities in base units (order lines, stock levels and moves).
+BASE_UNITS_MAX = 2_147_483_647
+# Base units in one pack: a 50 kg bag in grams is 50,000. With at most 10,000 packs to a line
+# (domain.services.ordering.MAX_CASES) a line's base units stay inside BASE_UNITS_MAX.
+PACK_SIZE_MAX = 100_000
 
 
 def text_problem(value: str, max_length: int | None = None) -> str | None:

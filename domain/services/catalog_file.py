@@ -13,6 +13,7 @@ from domain.model.field_limits import (
     CATEGORY_LENGTH,
     ID_LENGTH,
     MONEY,
+    PACK_SIZE_MAX,
     PRODUCT_NAME_LENGTH,
     UNIT_LENGTH,
 )
@@ -56,6 +57,10 @@ def _pack_units(raw: str, line: int, errors: list[RowError]) -> dict[str, int]:
             continue
         unit = name.strip().lower()
         check_text(line, "pack_units", unit, TEXT_LENGTHS["pack_units"], errors)
+        if int(count) > PACK_SIZE_MAX:
+            errors.append(RowError(line, "pack_units", f"a pack holds at most {PACK_SIZE_MAX:,} "
+                                                       f"base units, got {part!r}"))
+            continue
         units[unit] = int(count)
     return units
 

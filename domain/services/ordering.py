@@ -10,6 +10,7 @@ from decimal import Decimal
 from domain.commands import DraftLine, PlaceOrder
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.model.catalog import Product
+from domain.model.field_limits import BASE_UNITS_MAX, MONEY
 from domain.model.money import format_rupees, round_money
 from domain.model.notice import Notice
 from domain.model.order import Order, OrderLine
@@ -34,7 +35,17 @@ def check_line(product: Product, qty: Decimal, unit: str | None) -> int:
             f"{qty} {unit or product.default_unit} of {product.name} is more than "
             f"{MAX_CASES:,} {cap_unit}s; please check the quantity"
         )
+    if base > BASE_UNITS_MAX or MONEY.size_problem(product.price * base) is not None:
+        raise InvalidInput(f"{qty} {unit or product.default_unit} of {product.name} is more "
+                           "than one order line can hold; please check the quantity")
     return base
+
+
+def check_storable(priced: PricedOrder) -> None:
+    """Lines that each fit can still add up past what an order's totals hold."""
+    if MONEY.size_problem(priced.gross) is not None:
+        raise InvalidInput(f"this order comes to {format_rupees(priced.gross)}, more than one "
+                           "order can hold; please split it or check the quantities")
 
 
 def buyer_for(party: Party, on: datetime) -> Buyer:
@@ -55,7 +66,9 @@ def price_draft(
             raise InvalidInput(f"{line.sku} is not in the catalog")
         check_line(product, line.qty, line.unit)
         inputs.append(OrderLineInput(sku=line.sku, qty=line.qty, unit=line.unit))
-    return price_order(inputs, catalog, schemes, buyer_for(party, at))
+    priced = price_order(inputs, catalog, schemes, buyer_for(party, at))
+    check_storable(priced)
+    return priced
 
 
 def order_lines(priced: PricedOrder, catalog: Mapping[str, Product]) -> list[OrderLine]:

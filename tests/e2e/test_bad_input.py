@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import Phone, admin
+from domain.services.imports import import_catalog
+from tests.e2e.conftest import ADMIN_TOKEN, Phone, admin, services_of
 
 
 @pytest.mark.parametrize(
@@ -44,3 +45,35 @@ def test_a_rep_cannot_place_orders_for_themselves(client: TestClient) -> None:
     assert "for retailers and distributors" in reply
     assert "YES" not in rep.say("yes")
     assert admin(client, "/api/orders")["count"] == 0
+
+
+HEADER = "sku,name,brand,category,base_unit,pack_units,default_unit,price,mrp,aliases\n"
+# A catalog typo: a price per bottle that should have been per pallet, and a 100,000-gram bag.
+ABSURD = ("GOLD-1,Gold Bar Cola,Gold,Beverages,bottle,case=24,case,99999999999.00,"
+          "99999999999.00,gold cola\n"
+          "SALT-50,Bulk Salt 50kg,Salty,Staples,gram,bag=100000,bag,0.01,0.02,bulk salt\n")
+
+
+def test_an_order_line_past_what_an_order_can_hold_is_refused_politely(
+        phone: Phone, client: TestClient) -> None:
+    """On PostgreSQL such a line would fail at COMMIT with NUMERIC overflow; it is refused as it
+    is typed instead, and the draft keeps its good lines."""
+    import_catalog(services_of(client).uow(), HEADER + ABSURD)
+    reply = phone.say("2 cs thums up 750 aur 2 cs gold cola")
+    assert "more than one order line can hold" in reply, reply
+    assert "Thums Up 750ml PET: 2 cases" in reply
+    assert "placed" in phone.say("YES").lower()
+    assert admin(client, "/api/orders")["count"] == 1
+
+
+def test_a_stock_receipt_past_what_stock_can_hold_is_a_422(client: TestClient) -> None:
+    import_catalog(services_of(client).uow(), HEADER + ABSURD)
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    body = {"distributor_id": "D-001", "sku": "SALT-50", "qty": 30_000, "unit": "bag",
+            "ref": "GRN-1"}
+    res = client.post("/api/stock/receipts", headers=auth, json=body)
+    assert res.status_code == 422, res.text
+    assert "more than 2,147,483,647 grams" in res.json()["detail"]
+    assert admin(client, "/api/stock?distributor_id=D-001")["count"] == 0
+    body["qty"] = 20_000  # 2e9 grams: fits
+    assert client.post("/api/stock/receipts", headers=auth, json=body).status_code == 201

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ManagerDep, ReaderDep, ServicesDep
 from api.stored_values import StoredText
-from domain.model.field_limits import ID_LENGTH, UNIT_LENGTH
+from domain.model.field_limits import BASE_UNITS_MAX, ID_LENGTH, UNIT_LENGTH
 from domain.model.party import Role
 from domain.services.stock_alerts import run_stock_alerts
 
@@ -62,6 +62,10 @@ def receive(body: ReceiptCreate, services: ServicesDep, _: ManagerDep) -> StockL
         if product is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product {body.sku}")
         qty_base = product.to_base(body.qty, body.unit)
+        if uow.stock.level(body.distributor_id, body.sku).on_hand + qty_base > BASE_UNITS_MAX:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                f"{body.sku} would hold more than {BASE_UNITS_MAX:,} "
+                                f"{product.base_unit}s on hand; check the quantity")
         uow.stock.receive(body.distributor_id, body.sku, qty_base, "receipt", body.ref, now)
         uow.commit()
         level = uow.stock.level(body.distributor_id, body.sku)

@@ -258,3 +258,12 @@ def test_a_scheme_stored_before_the_limits_still_loads() -> None:
 def test_a_scheme_amount_may_carry_fractions_of_a_paisa() -> None:
     # Kept in the scheme's JSON exactly; pricing rounds once per line.
     assert scheme_storage_problems(a_scheme(slabs=[{"min_qty": 10, "amount_off": 0.125}])) == []
+
+
+def test_a_pack_past_the_largest_size_is_a_row_error() -> None:
+    """10,000 packs of the largest size to a line must still fit an INTEGER of base units."""
+    assert (3, "pack_units", "a pack holds at most 100,000 base units, got 'bag=100001'") in (
+        catalog_errors("SALT-50,Salt,Salty,Staples,gram,bag=100001,bag,0.01,0.02,\n"))
+    (_, salt) = parse_catalog_csv(
+        CATALOG_HEADER + GOOD_PRODUCT + "SALT-50,Salt,Salty,Staples,gram,bag=100000,bag,0.01,0.02,\n")
+    assert salt.pack_units == {"bag": 100_000}
