@@ -32,11 +32,11 @@ Choices on the points the spec leaves open, made as a distributor would expect:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, DecimalException
+from decimal import ROUND_HALF_UP, Decimal, DecimalException
 
 from domain.errors import InvalidInput
 from domain.model.catalog import Product
-from domain.model.money import ZERO, round_money
+from domain.model.money import PAISA, ZERO, round_money
 from domain.pricing.nudges import find_nudges
 from domain.pricing.priced_order import (
     APPLIED,
@@ -47,7 +47,7 @@ from domain.pricing.priced_order import (
     PricedOrder,
     SchemeReason,
 )
-from domain.pricing.scheme_index import IndexedScheme, SchemeIndex
+from domain.pricing.scheme_index import IndexedScheme, ProductSchemes, SchemeIndex, refusals
 from domain.pricing.scheme_texts import applied_note, not_applied_note
 from domain.pricing.slab_benefit import GroupBenefit, SchemeResult, WorkLine, evaluate_scheme
 
@@ -58,6 +58,10 @@ NOTHING = round_money(ZERO)  # Rs 0.00, as rounded money reads
 
 # No order holds a trillion bottles; past this, money would outgrow Decimal's 28 digits.
 MAX_BASE_QTY = 10**12
+
+# Builds a NamedTuple from its fields without the Python-level __new__ that NamedTuple adds
+# (hundreds of SchemeReasons and PricedLines per order).
+_new_tuple = tuple.__new__
 
 # How a scheme stands on this order when it is not refused (refusals stand as their code).
 _RIVAL, _STACKS, _SETTLED_LATER = "rival", "stacks", "settled later"
@@ -70,50 +74,58 @@ def price_order(
     buyer: Buyer,
 ) -> PricedOrder:
     """Raises InvalidInput (only) for an unknown SKU or unit, a qty <= 0 or a part base unit."""
-    work = [_work_line(pos, line, catalog) for pos, line in enumerate(lines)]
+    work, looked_up = _work_lines(lines, catalog, index)
 
     entries: dict[str, IndexedScheme] = {}
     scope_lines: dict[str, list[WorkLine]] = {}
-    line_schemes: list[tuple[IndexedScheme, ...]] = []
-    for line in work:
-        found = index.candidates(line.product)
-        line_schemes.append(found)
-        for entry in found:
-            held = scope_lines.get(entry.scheme.id)
+    for line, on_product in zip(work, looked_up, strict=True):
+        for entry in on_product.schemes:
+            held = scope_lines.get(entry.id)
             if held is None:
-                entries[entry.scheme.id] = entry
-                scope_lines[entry.scheme.id] = [line]
+                entries[entry.id] = entry
+                scope_lines[entry.id] = [line]
             else:
                 held.append(line)
 
-    refusals = {sid: entry.refusal(buyer) for sid, entry in entries.items()}
+    refused_why = refusals(entries.values(), buyer)
     live = {
         sid: entry
         for sid, entry in entries.items()
-        if refusals[sid] is None and not entry.scheme.cumulative
+        if refused_why[sid] is None and not entry.cumulative
     }
+    # The schemes competing for each line's one winner, known per product but for refusals.
+    refused = {sid for sid, why in refused_why.items() if why is not None}
+    contenders = [
+        on_product.rivals
+        if not refused or refused.isdisjoint(on_product.rival_ids)
+        else [rival for rival in on_product.rivals if rival[1] not in refused]
+        for on_product in looked_up
+    ]
     # Every live scheme alone on all its lines: stackables keep this, rivals start from it,
     # nudges read it.
-    alone = {sid: evaluate_scheme(entry, scope_lines[sid], catalog) for sid, entry in live.items()}
-    rivals = {sid: entry for sid, entry in live.items() if not entry.scheme.stackable}
-    stacked = {sid: alone[sid] for sid, entry in live.items() if entry.scheme.stackable}
-    winners, results, lost = _choose_winners(
-        work, line_schemes, rivals, scope_lines, {sid: alone[sid] for sid in rivals}, catalog
-    )
+    alone: dict[str, SchemeResult] = {}
+    rivals: dict[str, IndexedScheme] = {}
+    stacked: dict[str, SchemeResult] = {}
+    results: dict[str, SchemeResult] = {}  # the rivals', re-evaluated as they lose lines
+    for sid, entry in live.items():
+        alone[sid] = result = evaluate_scheme(entry, scope_lines[sid], catalog)
+        if entry.stackable:
+            stacked[sid] = result
+        else:
+            rivals[sid] = entry
+            results[sid] = result
+    winners, lost = _choose_winners(work, contenders, rivals, scope_lines, results, catalog)
 
     # Where each scheme stands for this buyer today, looked up once per line it touches.
     standing = {
-        sid: refusals[sid]
-        or (_SETTLED_LATER if entry.scheme.cumulative else _STACKS if sid in stacked else _RIVAL)
+        sid: refused_why[sid]
+        or (_SETTLED_LATER if entry.cumulative else _STACKS if sid in stacked else _RIVAL)
         for sid, entry in entries.items()
     }
-    priced = tuple(
-        _priced_line(line, line_schemes[line.pos], standing, winners, results, stacked, lost)
-        for line in work
+    priced, gross, discount = _priced_lines(
+        work, looked_up, standing, winners, results, stacked, lost
     )
     free = _free_lines(winners, results, stacked, live)
-    gross = sum((line.gross for line in priced), ZERO)
-    discount = sum((line.discount for line in priced), ZERO)
     return PricedOrder(
         lines=priced,
         free=free,
@@ -124,194 +136,240 @@ def price_order(
     )
 
 
-def _work_line(pos: int, line: OrderLineInput, catalog: Mapping[str, Product]) -> WorkLine:
-    product = catalog.get(line.sku)
-    if product is None:
-        raise InvalidInput(f"unknown SKU {line.sku!r}")
-    try:
-        qty = line.qty if isinstance(line.qty, Decimal) else Decimal(str(line.qty))
-        if not qty.is_finite() or qty <= 0:
-            raise InvalidInput(f"{line.sku}: quantity must be above zero (got {qty})")
-        sizes = product.units
-        unit = line.unit or product.default_unit
-        size = sizes.get(unit)
-        if size is None:
-            unit = unit.lower()  # catalog units are lower case; "Case" is a case
-            size = product.unit_size(unit)  # raises InvalidInput naming the units it is sold in
-        base = qty * size
-        if base != base.to_integral_value():
-            product.to_base(qty, unit)  # raises InvalidInput: half a bottle is not sold
-        whole = int(base)
-        if whole > MAX_BASE_QTY:
-            raise InvalidInput(f"{line.sku}: {qty} {unit} is more than can be priced")
-        return WorkLine(pos, product, sizes, whole, round_money(product.price * whole), unit, qty)
-    except DecimalException:  # a quantity too large to price is refused, not crashed on
-        raise InvalidInput(f"{line.sku}: quantity {line.qty!r} cannot be priced") from None
-
-
-def _beats(priority: int, saving: Decimal, sid: str, best: tuple[int, Decimal, str]) -> bool:
-    """Higher priority, then larger saving to the buyer, then the smaller id."""
-    if priority != best[0]:
-        return priority > best[0]
-    if saving != best[1]:
-        return saving > best[1]
-    return sid < best[2]
+def _work_lines(
+    lines: Iterable[OrderLineInput], catalog: Mapping[str, Product], index: SchemeIndex
+) -> tuple[list[WorkLine], list[ProductSchemes]]:
+    """The lines as pricing sees them, and each one's product as the index knows it."""
+    work: list[WorkLine] = []
+    looked_up: list[ProductSchemes] = []
+    for_product = index.for_product
+    for pos, line in enumerate(lines):
+        product = catalog.get(line.sku)
+        if product is None:
+            raise InvalidInput(f"unknown SKU {line.sku!r}")
+        on_product = for_product(product)
+        try:
+            qty = line.qty if isinstance(line.qty, Decimal) else Decimal(str(line.qty))
+            if not qty.is_finite() or qty <= 0:
+                raise InvalidInput(f"{line.sku}: quantity must be above zero (got {qty})")
+            sizes = on_product.sizes
+            unit = line.unit or product.default_unit
+            size = sizes.get(unit)
+            if size is None:
+                unit = unit.lower()  # catalog units are lower case; "Case" is a case
+                size = product.unit_size(unit)  # raises InvalidInput naming the units sold in
+            base = qty * size
+            if base != base.to_integral_value():
+                product.to_base(qty, unit)  # raises InvalidInput: half a bottle is not sold
+            whole = int(base)
+            if whole > MAX_BASE_QTY:
+                raise InvalidInput(f"{line.sku}: {qty} {unit} is more than can be priced")
+            gross = (product.price * whole).quantize(PAISA, ROUND_HALF_UP)  # round_money
+        except DecimalException:  # a quantity too large to price is refused, not crashed on
+            raise InvalidInput(f"{line.sku}: quantity {line.qty!r} cannot be priced") from None
+        work.append(WorkLine(pos, product, sizes, whole, gross, unit, qty))
+        looked_up.append(on_product)
+    return work, looked_up
 
 
 def _choose_winners(
     work: Sequence[WorkLine],
-    line_schemes: Sequence[tuple[IndexedScheme, ...]],
+    contenders: Sequence[Sequence[tuple[int, str]]],
     rivals: Mapping[str, IndexedScheme],
     scope_lines: Mapping[str, Sequence[WorkLine]],
     results: dict[str, SchemeResult],
     catalog: Mapping[str, Product],
-) -> tuple[dict[int, str], dict[str, SchemeResult], LostLines]:
+) -> tuple[dict[int, str], LostLines]:
     """One non-stackable winner per line; a scheme that loses lines is re-evaluated without them.
 
-    A scheme only ever loses lines, so this ends after at most one round per line.
+    `contenders` holds, per line, (priority, id) of the rivals on it; `results` holds each rival
+    alone on its lines and is updated in place as rivals are re-evaluated. A scheme only ever
+    loses lines, so this ends after at most one round per line.
     """
-    held = {sid: list(scope_lines[sid]) for sid in rivals}
-    contenders = [
-        [(entry.scheme.priority, entry.scheme.id) for entry in found if entry.scheme.id in rivals]
-        for found in line_schemes
-    ]
+    held: dict[str, Sequence[WorkLine]] = dict(scope_lines)  # the lines each still holds
+    savings_of = {sid: result.savings for sid, result in results.items()}
     lost: LostLines = {}
     winners: dict[int, str] = {}
     to_decide: Iterable[WorkLine] = work
+    first_round = True  # every line is decided once, so none can have been lost yet
     while True:
+        # Schemes that lost lines this round, in the order found, and how many. Only a line whose
+        # winner moves can be lost, so losses are noted as winners move, not by rescanning.
+        losers: dict[str, int] = {}
         for line in to_decide:
             pos = line.pos
-            best: tuple[int, Decimal, str] | None = None
-            for priority, sid in contenders[pos]:
-                saving = results[sid].savings.get(pos, ZERO)
-                if saving <= 0:  # a scheme that saves nothing does not apply
+            on_line = contenders[pos]
+            # Higher priority, then the larger saving to the buyer, then the smaller id.
+            best_sid: str | None = None
+            best_priority, best_saving = 0, ZERO
+            for priority, sid in on_line:
+                saving = savings_of[sid].get(pos)
+                if saving is None or saving <= 0:  # a scheme that saves nothing does not apply
                     continue
-                if best is None or _beats(priority, saving, sid, best):
-                    best = (priority, saving, sid)
-            if best is None:
-                winners.pop(pos, None)
-            else:
-                winners[pos] = best[2]
-
-        changed: list[str] = []
-        for sid, lines_held in held.items():
-            kept = [line for line in lines_held if winners.get(line.pos, sid) == sid]
-            if len(kept) == len(lines_held):
+                if best_sid is None or (
+                    priority > best_priority
+                    if priority != best_priority
+                    else saving > best_saving
+                    if saving != best_saving
+                    else sid < best_sid
+                ):
+                    best_sid, best_priority, best_saving = sid, priority, saving
+            if winners.get(pos) == best_sid:
                 continue
-            for line in lines_held:
-                winner = winners.get(line.pos, sid)
-                if winner != sid:
-                    lost[(sid, line.pos)] = (
-                        _why_lost(rivals[sid], rivals[winner], results[sid], line.pos),
-                        winner,
+            if best_sid is None:  # a line that nobody wins is lost by nobody
+                del winners[pos]
+                continue
+            winners[pos] = best_sid
+            for priority, sid in on_line:
+                if sid == best_sid or (not first_round and (sid, pos) in lost):
+                    continue
+                saving = savings_of[sid].get(pos)
+                if saving is not None and saving > 0:
+                    why = (
+                        "lost_to_priority" if best_priority > priority else "lost_to_better_saving"
                     )
-            held[sid] = kept
+                else:
+                    why = _why_nothing(results[sid].by_pos.get(pos))
+                lost[(sid, pos)] = (why, best_sid)
+                losers[sid] = losers.get(sid, 0) + 1
+
+        first_round = False
+        changed: list[str] = []
+        for sid, count in losers.items():
+            lines_held = held[sid]
+            held[sid] = (
+                []
+                if count == len(lines_held)
+                else [line for line in lines_held if winners.get(line.pos, sid) == sid]
+            )
             # Fewer lines never reach a slab that more lines missed: a scheme saving nothing
             # stays at nothing, so only one that saved something is evaluated again.
-            if any(saving > 0 for saving in results[sid].savings.values()):
+            savings = savings_of[sid]
+            if savings and max(savings.values()) > 0:
                 changed.append(sid)
         if not changed:
-            return winners, results, lost
+            return winners, lost
         touched: dict[int, WorkLine] = {}
         for sid in changed:
-            results[sid] = (
-                evaluate_scheme(rivals[sid], held[sid], catalog)
-                if held[sid]
-                else SchemeResult([], {}, {})
+            kept = held[sid]
+            results[sid] = result = (
+                evaluate_scheme(rivals[sid], kept, catalog) if kept else SchemeResult([], {}, {})
             )
-            touched.update((line.pos, line) for line in held[sid])
+            savings_of[sid] = result.savings
+            touched.update((line.pos, line) for line in kept)
         to_decide = touched.values()
-
-
-def _why_lost(loser: IndexedScheme, winner: IndexedScheme, result: SchemeResult, pos: int) -> str:
-    if result.saving(pos) > 0:
-        if winner.scheme.priority > loser.scheme.priority:
-            return "lost_to_priority"
-        return "lost_to_better_saving"
-    return _why_nothing(result.by_pos.get(pos))
 
 
 def _why_nothing(group: GroupBenefit | None) -> str:
     return "threshold_not_reached" if group is None or group.slab is None else "no_saving"
 
 
-def _priced_line(
-    line: WorkLine,
-    schemes: tuple[IndexedScheme, ...],
+# A scheme applying to a line, and what it gives the line's group.
+_Applying = tuple[IndexedScheme, GroupBenefit]
+
+
+def _stack_order(applying: _Applying) -> tuple[int, str]:
+    return applying[0].stack_order
+
+
+def _priced_lines(
+    work: Sequence[WorkLine],
+    looked_up: Sequence[ProductSchemes],
     standing: Mapping[str, str],
     winners: Mapping[int, str],
     results: Mapping[str, SchemeResult],
     stacked: Mapping[str, SchemeResult],
     lost: LostLines,
-) -> PricedLine:
-    pos, product = line.pos, line.product
-    winner = winners.get(pos)
-    applying: list[tuple[IndexedScheme, GroupBenefit]] = []  # the winner, if any, first
-    stacking: list[tuple[IndexedScheme, GroupBenefit]] = []
-    not_applied: list[SchemeReason] = []
-    for entry in schemes:
-        sid = entry.scheme.id
-        code = standing[sid]
-        rival: str | None = None
-        if code == _RIVAL:
+) -> tuple[tuple[PricedLine, ...], Decimal, Decimal]:
+    """The priced lines, and their gross and discount totals."""
+    priced: list[PricedLine] = []
+    total_gross = total_discount = ZERO
+    for line in work:
+        pos, product = line.pos, line.product
+        base_unit = product.base_unit
+        schemes = looked_up[pos].schemes
+        winner = winners.get(pos)
+        applying: list[_Applying] = []  # the winner, if any, first
+        stacking: list[_Applying] = []
+        not_applied: list[SchemeReason] = []
+        for entry in schemes:
+            sid = entry.id
             if sid == winner:
                 applying.append((entry, results[sid].by_pos[pos]))
                 continue
-            found = lost.get((sid, pos))
-            if found is None:
-                code = _why_nothing(results[sid].by_pos.get(pos))
+            code = standing[sid]
+            rival: str | None = None
+            if code == _RIVAL:
+                found = lost.get((sid, pos))
+                if found is None:
+                    code = _why_nothing(results[sid].by_pos.get(pos))
+                else:
+                    code, rival = found
+            elif code == _STACKS:
+                group = stacked[sid].by_pos[pos]
+                saving = group.saving.get(pos)
+                if saving is not None and saving > 0:
+                    stacking.append((entry, group))
+                    continue
+                code = _why_nothing(group)
+            elif code == _SETTLED_LATER:
+                continue  # a cumulative scheme is settled after its window, never on an order
+            # Reasons are immutable and repeat across lines and orders: each is built once.
+            reason_key = (code, base_unit, rival)
+            reason = entry.reasons.get(reason_key)
+            if reason is None:
+                # The rival won this very line, so it is among the line's schemes.
+                beaten_by = next((e.scheme for e in schemes if e.id == rival), None)
+                note = not_applied_note(code, entry.scheme, product, beaten_by)
+                reason = entry.reasons[reason_key] = SchemeReason(sid, entry.name, code, note)
+            not_applied.append(reason)
+
+        if stacking:  # after the winner, the stackables by priority and id
+            if len(stacking) > 1:
+                stacking.sort(key=_stack_order)
+            applying.extend(stacking)
+        applied: list[SchemeReason] = []
+        money = ZERO
+        gross = line.gross
+        for entry, group in applying:
+            saving = group.saving[pos]
+            # Shown saving stops where the line's gross runs out, as the discount itself does.
+            if money is ZERO:  # nothing off yet: all the gross is room, and saving is capped at it
+                shown = saving.quantize(PAISA, ROUND_HALF_UP) if gross > 0 else NOTHING
             else:
-                code, rival = found
-        elif code == _STACKS:
-            group = stacked[sid].by_pos[pos]
-            if group.saving.get(pos, ZERO) > 0:
-                stacking.append((entry, group))
-                continue
-            code = _why_nothing(group)
-        elif code == _SETTLED_LATER:
-            continue  # a cumulative scheme is settled after its window, never on an order
-        # Reasons are immutable and repeat across lines and orders: each is built once.
-        reason_key = (code, product.base_unit, rival)
-        reason = entry.reasons.get(reason_key)
-        if reason is None:
-            # The rival won this very line, so it is among the line's schemes.
-            beaten_by = next((e.scheme for e in schemes if e.scheme.id == rival), None)
-            note = not_applied_note(code, entry.scheme, product, beaten_by)
-            reason = entry.reasons[reason_key] = SchemeReason(sid, entry.scheme.name, code, note)
-        not_applied.append(reason)
+                room = gross - money
+                if room > 0:
+                    shown = (saving if saving < room else room).quantize(PAISA, ROUND_HALF_UP)
+                else:
+                    shown = NOTHING
+            money += group.money.get(pos, ZERO)
+            slab = group.slab
+            assert slab is not None  # the group reached a slab, or it would not apply
+            free = group.free
+            if free is None:
+                by_unit = entry.applied_notes[slab]
+                told = by_unit.get(base_unit)
+                if told is None:
+                    told = applied_note(entry.scheme.slabs[slab], product, None)
+                    by_unit[base_unit] = told
+            else:
+                key = (slab, base_unit, free.product.sku, free.qty, free.unit)
+                told = entry.notes.get(key)
+                if told is None:
+                    told = entry.notes[key] = applied_note(entry.scheme.slabs[slab], product, free)
+            applied.append(_new_tuple(SchemeReason, (entry.id, entry.name, APPLIED, told, shown)))
 
-    if stacking:  # after the winner, the stackables by priority and id
-        applying.extend(sorted(stacking, key=_stack_order) if len(stacking) > 1 else stacking)
-    applied: list[SchemeReason] = []
-    money = ZERO
-    gross = line.gross
-    for entry, group in applying:
-        scheme = entry.scheme
-        # Shown saving stops where the line's gross runs out, as the discount itself does.
-        saving, room = group.saving[pos], gross - money
-        shown = round_money(saving if saving < room else room) if room > 0 else NOTHING
-        money += group.money.get(pos, ZERO)
-        free = group.free
-        if free is None:
-            key: tuple[object, ...] = (group.slab, product.base_unit)
-        else:
-            key = (group.slab, product.base_unit, free.product.sku, free.qty, free.unit)
-        told = entry.notes.get(key)
-        if told is None:
-            assert group.slab is not None
-            told = entry.notes[key] = applied_note(scheme.slabs[group.slab], product, free)
-        applied.append(SchemeReason(scheme.id, scheme.name, APPLIED, told, shown))
-
-    discount = round_money(gross if money > gross else money)
-    assert isinstance(line.base, int)
-    return PricedLine(
-        product.sku, line.qty, line.unit, line.base, product.price * line.sizes[line.unit],
-        gross, discount, gross - discount, tuple(applied), tuple(not_applied),
-    )
-
-
-def _stack_order(pair: tuple[IndexedScheme, GroupBenefit]) -> tuple[int, str]:
-    return -pair[0].scheme.priority, pair[0].scheme.id
+        discount = (gross if money > gross else money).quantize(PAISA, ROUND_HALF_UP)
+        base = line.base
+        assert isinstance(base, int)
+        unit = line.unit
+        priced.append(_new_tuple(PricedLine, (
+            product.sku, line.qty, unit, base, product.price * line.sizes[unit],
+            gross, discount, gross - discount, tuple(applied), tuple(not_applied),
+        )))
+        total_gross += gross
+        total_discount += discount
+    return tuple(priced), total_gross, total_discount
 
 
 def _free_lines(
@@ -342,6 +400,6 @@ def _free_lines(
         if key in merged:
             qty += merged[key].qty
             qty_base += merged[key].qty_base
-        name = live[sid].scheme.name
+        name = live[sid].name
         merged[key] = FreeLine(goods.product.sku, qty, goods.unit, qty_base, sid, name)
     return tuple(merged.values())

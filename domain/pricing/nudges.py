@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from domain.model.catalog import Product
-from domain.model.money import PAISA, round_money
+from domain.model.money import PAISA
 from domain.pricing.priced_order import Nudge
 from domain.pricing.scheme_index import IndexedScheme
 from domain.pricing.scheme_texts import benefit_label, scope_label
@@ -51,7 +51,7 @@ class _Offer:
         else:
             assert self.add_qty is not None
             base = target.base + self.add_qty * target.sizes.get(self.unit or "", 1)
-            gross = round_money(target.product.price * base)
+            gross = (target.product.price * base).quantize(PAISA, ROUND_HALF_UP)  # round_money
         grown = WorkLine(
             target.pos, target.product, target.sizes, base, gross, target.unit, target.qty
         )
@@ -67,7 +67,12 @@ def find_nudges(
     `evaluated` holds each of them evaluated alone on all the lines in its scope."""
     nudges: list[Nudge] = []
     for scheme_id, entry in schemes.items():
-        nudge = nudge_for(entry, evaluated[scheme_id], catalog)
+        alone = evaluated[scheme_id]
+        groups = alone.groups
+        # Most schemes are one group at its top slab: there is no next slab to nudge towards.
+        if len(groups) == 1 and groups[0].slab == entry.top and not entry.nudges_past_top:
+            continue
+        nudge = nudge_for(entry, alone, catalog)
         if nudge is not None:
             nudges.append(nudge)
     return tuple(nudges)
@@ -76,9 +81,14 @@ def find_nudges(
 def nudge_for(
     entry: IndexedScheme, evaluated: SchemeResult, catalog: Mapping[str, Product]
 ) -> Nudge | None:
-    offers = [
-        offer for group in evaluated.groups if (offer := _offer(entry, group)) is not None
-    ]
+    groups = evaluated.groups
+    if len(groups) == 1:  # pooled, or one SKU: most schemes
+        only = _offer(entry, groups[0])
+        if only is None:
+            return None
+        offers = [only]
+    else:
+        offers = [offer for group in groups if (offer := _offer(entry, group)) is not None]
     if len(offers) > 1:
         # Not pooled: nudge the line that needs the least, the earliest one on a tie. Only
         # that one is priced, unless it would save nothing.
@@ -123,7 +133,7 @@ def _next_target(entry: IndexedScheme, group: GroupBenefit) -> tuple[int, Thresh
     threshold = entry.thresholds[reached]
     if scheme.kind == "free_goods" and scheme.slab_is_recursive(slab) and threshold > 0:
         # A recursive top slab pays again at every full multiple.
-        have = measured(slab, group.lines, group.measures)
+        have = measured(entry.measured_in[reached], group.lines, group.measures)
         return reached, threshold * (whole_times(have, threshold) + 1)
     return None
 
@@ -134,17 +144,19 @@ def _offer(entry: IndexedScheme, group: GroupBenefit) -> _Offer | None:
         return None
     index, target_amount = found
     slab = entry.scheme.slabs[index]
-    have = measured(slab, group.lines, group.measures)
+    have = measured(entry.measured_in[index], group.lines, group.measures)
     if slab.min_value is not None:
         assert isinstance(target_amount, Decimal) and isinstance(have, Decimal)
         short = (target_amount - have).quantize(PAISA, rounding=ROUND_CEILING)
         target = group.lines[0]
         return _Offer((1, short, target.pos), group, target, add_value=short)
     unit = slab.unit
-    target_or_none = next((ln for ln in group.lines if unit is None or unit in ln.sizes), None)
-    if target_or_none is None:
+    for target in group.lines:  # the first line sold in the slab's unit takes the extra
+        if unit is None or unit in target.sizes:
+            break
+    else:
         return None
     assert not isinstance(have, Decimal) and not isinstance(target_amount, Decimal)
     add = max(1, units_short(have, target_amount))
-    unit_name = unit or target_or_none.product.base_unit
-    return _Offer((0, add, target_or_none.pos), group, target_or_none, add, unit_name)
+    unit_name = unit or target.product.base_unit
+    return _Offer((0, add, target.pos), group, target, add, unit_name)

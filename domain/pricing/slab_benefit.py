@@ -8,13 +8,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from domain.model.catalog import Product
-from domain.model.money import ZERO, round_money
-from domain.model.scheme import Slab
-from domain.pricing.scheme_index import IndexedScheme
+from domain.model.money import PAISA, ZERO, round_money
+from domain.pricing.scheme_index import VALUE, IndexedScheme
 
 # How far lines go towards a slab: gross value (Decimal), or a quantity in the slab's unit as
 # an exact ratio (numerator, denominator) of ints. Fractions would do, at several times the cost
@@ -90,49 +89,52 @@ class GroupBenefit:
 
     def total_saving(self) -> Decimal:
         """What the group gets, as the buyer would see it: money rounded per line, plus goods."""
-        total = sum(
-            (round_money(min(line.gross, self.money.get(line.pos, ZERO))) for line in self.lines),
-            ZERO,
-        )
+        total = ZERO
+        money = self.money
+        for line in self.lines:
+            off, gross = money.get(line.pos, ZERO), line.gross
+            total += (off if off < gross else gross).quantize(PAISA, ROUND_HALF_UP)
         return total + (round_money(self.free.value) if self.free else ZERO)
 
 
-def measure(slab: Slab, lines: Sequence[WorkLine]) -> Measure:
-    """How far the lines go towards the slab: gross value, or quantity in the slab's unit."""
-    if slab.min_value is not None:
-        return sum((line.gross for line in lines), ZERO)
-    unit = slab.unit
+def measure(measured_in: str | None, lines: Sequence[WorkLine]) -> Measure:
+    """How far the lines go towards a slab measured in `measured_in` (a unit, None for base
+    units, or VALUE): gross value, or quantity in that unit."""
+    if measured_in == VALUE:
+        value = ZERO
+        for line in lines:
+            value += line.gross
+        return value
     num, den = 0, 1
     for line in lines:
-        size = 1 if unit is None else line.sizes.get(unit)
+        size = 1 if measured_in is None else line.sizes.get(measured_in)
         if size is None:  # a SKU not sold in the slab's unit adds nothing
             continue
         base = line.base
         if isinstance(base, int):
+            if size == den:  # the usual case: lines of one pack size
+                num += base
+                continue
             add_num, add_den = base, size
         else:
             add_num, add_den = base.as_integer_ratio()
             add_den *= size
-        if add_den == den:
-            num += add_num
-        else:
-            common = den * add_den // math.gcd(den, add_den)
-            num = num * (common // den) + add_num * (common // add_den)
-            den = common
+            if add_den == den:
+                num += add_num
+                continue
+        common = den * add_den // math.gcd(den, add_den)
+        num = num * (common // den) + add_num * (common // add_den)
+        den = common
     return num, den
 
 
-VALUE = "\0value"  # the measures key of value slabs (no unit can be named this)
-
-
 def measure_for(
-    slab: Slab, lines: Sequence[WorkLine], measures: dict[str | None, Measure]
+    measured_in: str | None, lines: Sequence[WorkLine], measures: dict[str | None, Measure]
 ) -> Measure:
     """measure(), computed once per unit for a group of lines."""
-    key = VALUE if slab.min_value is not None else slab.unit
-    have = measures.get(key)
+    have = measures.get(measured_in)
     if have is None:
-        have = measures[key] = measure(slab, lines)
+        have = measures[measured_in] = measure(measured_in, lines)
     return have
 
 
@@ -140,15 +142,22 @@ def reached_slab(
     entry: IndexedScheme, lines: Sequence[WorkLine], measures: dict[str | None, Measure]
 ) -> int | None:
     """The last slab in the list that the lines reach."""
-    slabs = entry.scheme.slabs
+    keys = entry.measured_in
     thresholds = entry.thresholds
-    for i in range(len(slabs) - 1, -1, -1):
-        slab = slabs[i]
-        key = VALUE if slab.min_value is not None else slab.unit
+    for i in range(len(keys) - 1, -1, -1):
+        key = keys[i]
         have = measures.get(key)
         if have is None:
-            have = measures[key] = measure(slab, lines)
-        if reaches(have, thresholds[i]):
+            have = measures[key] = measure(key, lines)
+        threshold = thresholds[i]
+        # reaches(), inlined: this runs for every scheme and group on every order.
+        if isinstance(have, Decimal):
+            if have >= threshold:
+                return i
+        elif type(threshold) is int:
+            if have[0] >= threshold * have[1]:
+                return i
+        elif reaches(have, threshold):
             return i
     return None
 
@@ -173,7 +182,8 @@ def _free_goods(
     assert slab.free_qty is not None
     grants = 1
     if scheme.slab_is_recursive(slab):
-        grants = whole_times(measure_for(slab, lines, group.measures), entry.thresholds[index])
+        have = measure_for(entry.measured_in[index], lines, group.measures)
+        grants = whole_times(have, entry.thresholds[index])
     qty = int((slab.free_qty * grants).to_integral_value(rounding=ROUND_FLOOR))
     product = catalog.get(slab.free_sku) if slab.free_sku else lines[0].product
     if qty <= 0 or product is None:
@@ -192,29 +202,41 @@ def evaluate_group(
     index = reached_slab(entry, lines, measures) if lines else None
     if index is None:
         return GroupBenefit(lines, None, {}, {}, None, measures)
-    result = GroupBenefit(lines, index, {}, {}, None, measures)
     slab = entry.scheme.slabs[index]
+    saving: dict[int, Decimal] = {}
     if slab.free_qty is not None:
+        result = GroupBenefit(lines, index, {}, saving, None, measures)
         result.free = goods = _free_goods(entry, index, result, catalog)
         value = ZERO if goods is None else goods.value  # nothing when the SKU is not stocked
-        result.saving = {pos: min(gross, share) for pos, gross, share in _shared(value, lines)}
+        for pos, gross, share in _shared(value, lines):
+            saving[pos] = share if share < gross else gross  # min(gross, share)
         return result
-    if slab.percent is not None:
+    rate = entry.rates[index]
+    if rate is not None:
         # Percent on each line's gross is the same as percent of the pool shared by gross.
-        rate = slab.percent / 100  # exact: dividing by 100 only moves the decimal point
         money = {line.pos: line.gross * rate for line in lines}
-    elif slab.amount_off is not None:
+        if entry.proper_rates[index] and min(money.values()) >= 0:
+            # 0 < rate <= 1 and no gross below zero: no line gets more off than its gross, so
+            # the capped saving is the money itself.
+            return GroupBenefit(lines, index, money, money, None, measures)
+        for line in lines:
+            off, gross = money[line.pos], line.gross
+            saving[line.pos] = off if off < gross else gross
+        return GroupBenefit(lines, index, money, saving, None, measures)
+    money = {}
+    if slab.amount_off is not None:
         units = sum((line.base for line in lines), 0)
-        money = {pos: share for pos, _, share in _shared(slab.amount_off * units, lines)}
+        shares = _shared(slab.amount_off * units, lines)
     else:
         assert slab.price is not None
         fixed = slab.price
         # A fixed price above the catalog price never raises it: that line adds nothing.
         total = sum((max(ZERO, line.product.price - fixed) * line.base for line in lines), ZERO)
-        money = {pos: share for pos, _, share in _shared(total, lines)}
-    result.money = money
-    result.saving = {line.pos: min(line.gross, money[line.pos]) for line in lines}
-    return result
+        shares = _shared(total, lines)
+    for pos, gross, share in shares:
+        money[pos] = share
+        saving[pos] = share if share < gross else gross
+    return GroupBenefit(lines, index, money, saving, None, measures)
 
 
 def groups_of(pooled: bool, lines: Sequence[WorkLine]) -> list[list[WorkLine]]:
@@ -239,16 +261,17 @@ class SchemeResult:
     by_pos: dict[int, GroupBenefit]
     savings: dict[int, Decimal]  # every group's savings in one place, for choosing fast
 
-    def saving(self, pos: int) -> Decimal:
-        return self.savings.get(pos, ZERO)
-
 
 def evaluate_scheme(
     entry: IndexedScheme, lines: Sequence[WorkLine], catalog: Mapping[str, Product]
 ) -> SchemeResult:
-    groups = [
-        evaluate_group(entry, group, catalog) for group in groups_of(entry.scheme.pooled, lines)
-    ]
+    if entry.pooled or len(lines) == 1:  # one group: no grouping, no merging of savings
+        group = evaluate_group(entry, lines, catalog)
+        # A reached slab gives every line a saving, so its keys are the lines' positions.
+        saving = group.saving
+        by_pos = dict.fromkeys(saving, group) if saving else {line.pos: group for line in lines}
+        return SchemeResult([group], by_pos, saving)
+    groups = [evaluate_group(entry, group, catalog) for group in groups_of(False, lines)]
     by_pos = {line.pos: group for group in groups for line in group.lines}
     if len(groups) == 1:
         return SchemeResult(groups, by_pos, groups[0].saving)
