@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     LOG_FORMAT: str | None = None  # json or text; default json outside development
     SENDER_LOCK_WAIT_SECONDS: float = 10.0
     SENDER_LOCK_LEASE_SECONDS: float = 30.0
+    INBOX_THREADS: int = Field(default=4, ge=1, le=64)  # chat messages handled at once per process
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

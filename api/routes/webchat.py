@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from bot.channels import webchat
@@ -77,6 +76,6 @@ async def chat_send(body: ChatMessageIn, services: ServicesDep, _: WebChatOn) ->
         if uow.parties.get(body.party_id) is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no party {body.party_id}")
     msg = webchat.to_incoming(body.party_id, body.text, body.payload, body.message_id)
-    replies = await run_in_threadpool(services.inbox.handle, msg)
+    replies = await services.handle(msg)
     services.relay.wake()
     return ChatReplyOut(replies=webchat.render(replies))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from bot.channels import twilio_whatsapp
@@ -29,5 +28,5 @@ async def twilio_webhook(request: Request, services: ServicesDep) -> Response:
     msg = twilio_whatsapp.to_incoming(form)
     if msg is None:
         return Response(twilio_whatsapp.render_twiml([]), media_type=TWIML)
-    replies = await run_in_threadpool(services.inbox.handle, msg)
+    replies = await services.handle(msg)
     return Response(twilio_whatsapp.render_twiml(replies), media_type=TWIML)

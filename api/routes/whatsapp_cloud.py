@@ -55,7 +55,7 @@ async def whatsapp_cloud_webhook(request: Request, services: ServicesDep) -> dic
     for msg in webhook.messages:
         if isinstance(window, whatsapp_cloud.ServiceWindow):
             await run_in_threadpool(window.touch, msg.sender, msg.received_at.timestamp())
-        replies = await run_in_threadpool(services.inbox.handle, msg)
+        replies = await services.handle(msg)
         if replies:
             await services.outbound.enqueue(Outbound(
                 channel=whatsapp_cloud.CHANNEL, to=msg.sender, replies=tuple(replies),
