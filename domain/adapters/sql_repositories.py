@@ -9,7 +9,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable, Table, bindparam, func, insert, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -39,6 +50,7 @@ from domain.model.order import Order, OrderLine, OrderStatus
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme, scheme_from_dict, scheme_to_dict
 from domain.model.stock import StockLevel
+from domain.services.unit_of_work import Opening
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -56,6 +68,22 @@ _PARTY_BY_PHONE = sa_select(_PARTIES).where(_PARTIES.c.phone == bindparam("b_pho
 _REPLY_FOR = sa_select(_INBOUND.c.reply).where(_INBOUND.c.key == bindparam("b_key"))
 _RECORD_INBOUND = insert(_INBOUND)
 _META_VALUE = sa_select(_META.c.value).where(_META.c.key == bindparam("b_key"))
+CATALOG_VERSION_KEY = "catalog_version"
+
+
+def _opening(party_matches: ColumnElement[bool]) -> Select[Any]:
+    """One row whatever matches: the stored reply and the catalog version as scalar
+    subqueries, beside the sender's party columns (all NULL when no one has that phone)."""
+    anchor = sa_select(literal(1).label("one")).subquery("anchor")
+    stored = sa_select(_INBOUND.c.reply).where(_INBOUND.c.key == bindparam("b_message"))
+    version = sa_select(_META.c.value).where(_META.c.key == CATALOG_VERSION_KEY)
+    return (sa_select(stored.scalar_subquery().label("stored_reply"),
+                      version.scalar_subquery().label("stored_catalog_version"), *_PARTIES.c)
+            .select_from(anchor.outerjoin(_PARTIES, party_matches)).limit(1))
+
+
+_OPENING_BY_PHONE = _opening(_PARTIES.c.phone == bindparam("b_phone"))
+_OPENING_BY_ID = _opening(_PARTIES.c.id == bindparam("b_id"))
 _SKU_COUNTS = (
     sa_select(_LINES.c.sku, func.count(func.distinct(_LINES.c.order_id)))
     .join(_ORDERS, _ORDERS.c.id == _LINES.c.order_id)
@@ -67,6 +95,7 @@ _INSERT_ORDER = insert(_ORDERS)
 _NUMBER_ORDER = (update(_ORDERS).where(_ORDERS.c.id == bindparam("b_id"))
                  .values(number=bindparam("b_number")))
 _INSERT_LINES = insert(_LINES)
+_INSERT_OUTBOX = insert(_table(OutboxRow))
 _LEDGER = _table(LedgerEntryRow)
 _BALANCE_BEFORE = sa_select(func.coalesce(func.sum(_LEDGER.c.debit - _LEDGER.c.credit), 0)).where(
     _LEDGER.c.party_id == bindparam("b_party"), _LEDGER.c.entry_date < bindparam("b_day"))
@@ -268,9 +297,9 @@ class SqlOrderRepository:
         assert inserted.inserted_primary_key is not None
         order_id = int(inserted.inserted_primary_key[0])
         number = Order.number_for(order_id)
-        self.session.execute(_NUMBER_ORDER, {"b_id": order_id, "b_number": number})
+        _run(self.session, _NUMBER_ORDER, {"b_id": order_id, "b_number": number})
         if order.lines:
-            self.session.execute(_INSERT_LINES, [
+            self.session.connection().execute(_INSERT_LINES, [
                 {"order_id": order_id, "position": position, "sku": line.sku,
                  "name": line.name, "qty": line.qty, "unit": line.unit,
                  "qty_base": line.qty_base, "unit_price": line.unit_price,
@@ -390,8 +419,23 @@ class SqlTokenStore:
         return True
 
 
+class SqlOpenings:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def read(self, key: str, phone: str | None = None, party_id: str | None = None) -> Opening:
+        if party_id is not None:
+            row = _run(self.session, _OPENING_BY_ID, {"b_message": key, "b_id": party_id}).one()
+        else:
+            row = _run(self.session, _OPENING_BY_PHONE, {"b_message": key, "b_phone": phone}).one()
+        version = row.stored_catalog_version
+        return Opening(reply=str(row.stored_reply) if row.stored_reply is not None else None,
+                       party=_party(row) if row.id is not None else None,
+                       catalog_version=int(version) if version is not None else 0)
+
+
 class SqlMetaStore:
-    KEY = "catalog_version"
+    KEY = CATALOG_VERSION_KEY
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -591,8 +635,8 @@ class SqlOutbox:
         self.session = session
 
     def add(self, notice: Notice) -> None:
-        self.session.add(OutboxRow(party_id=notice.party_id, body=notice.to_json(),
-                                   created_at=datetime.now(UTC)))
+        _run(self.session, _INSERT_OUTBOX, {"party_id": notice.party_id, "body": notice.to_json(),
+                                            "created_at": datetime.now(UTC)})
 
     def pending(self, limit: int = 100) -> builtins.list[Notice]:
         query = (select(OutboxRow).where(col(OutboxRow.relayed_at).is_(None))

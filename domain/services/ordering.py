@@ -156,9 +156,8 @@ def place_once(uow: UnitOfWork, draft_id: str, build: Build,
     same draft returns the order the first one placed (the draft id is unique). `notify` sees
     the stored order (with its number) and its notices commit with it."""
     with uow:
-        existing = uow.orders.by_draft(draft_id)
-        if existing is not None:
-            return PlacedOrder(existing, already_placed=True)
+        # No look-up first: the draft id's unique key refuses a second order, and the common
+        # case (the first YES) saves a round trip.
         order = build(uow)
         try:
             uow.orders.add(order)
@@ -169,7 +168,7 @@ def place_once(uow: UnitOfWork, draft_id: str, build: Build,
             uow.rollback()
         else:
             return PlacedOrder(order, already_placed=False)
-    # Lost a race with a concurrent YES for the same draft: that one placed it.
+    # Placed before (a repeated YES), or a concurrent YES for the same draft won the race.
     with uow:
         winner = uow.orders.by_draft(draft_id)
         if winner is None:
