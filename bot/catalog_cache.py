@@ -45,9 +45,10 @@ class CatalogCache:
         self._snapshot: CatalogSnapshot | None = None
         self._lock = threading.Lock()
 
-    def current(self, uow: UnitOfWork) -> CatalogSnapshot:
-        """Call inside an open unit of work."""
-        version = uow.meta.catalog_version()
+    def current(self, uow: UnitOfWork, version: int | None = None) -> CatalogSnapshot:
+        """Call inside an open unit of work; `version`, if the caller read it already."""
+        if version is None:
+            version = uow.meta.catalog_version()
         snapshot = self._snapshot
         if snapshot is not None and snapshot.version == version:
             read_at = self._aliases_read_at

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +30,7 @@ from bot.catalog_cache import CatalogCache, CatalogSnapshot
 from bot.distributor_desk import DeskSettings, DistributorDesk
 from bot.messages import Button, IncomingMessage, Reply
 from bot.observability import MESSAGES
+from bot.purchase_history import PurchaseHistory
 from bot.replies import (
     EXAMPLE_ORDER,
     HELP_TEXT,
@@ -76,7 +77,7 @@ class TurnContext:
     work, so that a message opens one read transaction, not one per component."""
 
     snapshot: CatalogSnapshot
-    history: dict[str, int]
+    history: Mapping[str, int]
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Turn:
     snapshot: CatalogSnapshot
     at: datetime
     channel: str
-    history: dict[str, int]
+    history: Mapping[str, int]
 
 
 class Dialogue:
@@ -112,10 +113,17 @@ class Dialogue:
 
     # -- entry -------------------------------------------------------------------------
 
-    def context(self, uow: UnitOfWork, party: Party) -> TurnContext:
-        """Call inside an open unit of work."""
-        history = uow.orders.sku_counts(party.id) if party.role in ORDERING_ROLES else {}
-        return TurnContext(self.catalog.current(uow), history)
+    def context(self, uow: UnitOfWork, party: Party, catalog_version: int | None = None
+                ) -> TurnContext:
+        """Call inside an open unit of work; pass the catalog version if it was read already."""
+        history: Mapping[str, int] = {}
+        if party.role in ORDERING_ROLES:
+            history = PurchaseHistory(lambda: self._purchases(party.id))
+        return TurnContext(self.catalog.current(uow, catalog_version), history)
+
+    def _purchases(self, party_id: str) -> dict[str, int]:
+        with self.statements() as uow:
+            return uow.orders.sku_counts(party_id)
 
     def respond(self, msg: IncomingMessage, party: Party,
                 context: TurnContext | None = None) -> list[Reply]:

@@ -20,7 +20,7 @@ from bot.rate_limit import RateLimiter
 from bot.replies import EXAMPLE_ORDER, NOT_REGISTERED
 from domain.errors import Conflict
 from domain.model.party import Party
-from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.services.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger("dms.inbox")
 
@@ -108,10 +108,14 @@ class Inbox:
             # durable dedup check, who is writing, and what the dialogue needs.
             context: TurnContext | None = None
             with self.statements() as uow:
-                stored = uow.inbound.reply_for(key)
-                party = self._identify(uow, msg) if stored is None else None
+                opening = uow.openings.read(
+                    key, phone=msg.sender if msg.party_id is None else None,
+                    party_id=msg.party_id)
+                stored = opening.reply
+                party = opening.party if stored is None else None
+                party = party if party is not None and party.active else None
                 if party is not None and refusal is None:
-                    context = self.dialogue.context(uow, party)
+                    context = self.dialogue.context(uow, party, opening.catalog_version)
             if stored is not None:
                 self.reply_cache.put(key, stored)
                 return decode(stored)
@@ -127,14 +131,6 @@ class Inbox:
                     raw = uow.inbound.reply_for(key) or raw
             self.reply_cache.put(key, raw)
             return decode(raw)
-
-    @staticmethod
-    def _identify(uow: UnitOfWork, msg: IncomingMessage) -> Party | None:
-        if msg.party_id is not None:
-            party = uow.parties.get(msg.party_id)
-        else:
-            party = uow.parties.by_phone(msg.sender)
-        return party if party is not None and party.active else None
 
     def _answer(self, msg: IncomingMessage, party: Party | None, refusal: Reply | None,
                 context: TurnContext | None) -> list[Reply]:

@@ -9,7 +9,7 @@ name when the catalog has it there ("calpol 650 - 2 box") and another quantity i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -97,7 +97,7 @@ class ItemExtractor:
         text: str,
         aliases: AliasBook | None = None,
         sender: str | None = None,
-        history: dict[str, int] | None = None,
+        history: Mapping[str, int] | None = None,
     ) -> Extraction:
         tokens = tokenize(text, self.matcher)
         clauses = _clauses(tokens)
@@ -125,7 +125,9 @@ class ItemExtractor:
             loose.append([e for e in elements if isinstance(e, _Qty) and not e.taken])
         _attach_loose_quantities(runs_by_clause, loose)
         _share_quantities(runs_by_clause, loose, each)
-        return self._lines(runs_by_clause, loose, aliases, sender, history or {})
+        # Not `history or {}`: its truth would read a lazy history every message.
+        return self._lines(runs_by_clause, loose, aliases, sender,
+                           {} if history is None else history)
 
     # -- clause -> elements ---------------------------------------------------------------
 
@@ -262,7 +264,7 @@ class ItemExtractor:
         loose: list[list[_Qty]],
         aliases: AliasBook | None,
         sender: str | None,
-        history: dict[str, int],
+        history: Mapping[str, int],
     ) -> Extraction:
         items: list[ParsedItem] = []
         unknown: list[str] = []
@@ -296,7 +298,7 @@ class ItemExtractor:
             unknown.extend(q.text for q in qtys if q.named and not q.taken)
         return Extraction(tuple(items), tuple(dict.fromkeys(unknown)), mentions, unknown_lines)
 
-    def _item(self, run: _Run, match: Match, history: dict[str, int]) -> ParsedItem | None:
+    def _item(self, run: _Run, match: Match, history: Mapping[str, int]) -> ParsedItem | None:
         assert run.qty is not None
         qty = plain(run.qty.value)
         skus = list(match.skus)
@@ -348,7 +350,7 @@ def _shared_unit(generic: str | None, products: Sequence[Product]) -> str | None
     return resolved.pop() if len(resolved) == 1 else generic
 
 
-def _usual(skus: Sequence[str], history: dict[str, int]) -> str | None:
+def _usual(skus: Sequence[str], history: Mapping[str, int]) -> str | None:
     counts = sorted(((history.get(s, 0), s) for s in skus), reverse=True)
     total = sum(c for c, _ in counts)
     top, sku = counts[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -77,4 +78,4 @@ class ParseContext:
     now: datetime | None = None
     sender: str | None = None  # party id, for learned aliases and history
     # sku -> how many times this sender ordered it; lets history settle a size
-    history: dict[str, int] = field(default_factory=dict)
+    history: Mapping[str, int] = field(default_factory=dict)

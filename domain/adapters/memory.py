@@ -32,6 +32,8 @@ from domain.services.unit_of_work import (
     InboundLog,
     LedgerRepository,
     MetaStore,
+    Opening,
+    Openings,
     OrderRepository,
     Outbox,
     PartyRepository,
@@ -368,11 +370,22 @@ class MemoryAliasRepository:
         return [row for row in self.items.values() if since is None or row.updated_at >= since]
 
 
+class MemoryOpenings:
+    def __init__(self, inbound: InboundLog, parties: PartyRepository, meta: MetaStore) -> None:
+        self.inbound, self.parties, self.meta = inbound, parties, meta
+
+    def read(self, key: str, phone: str | None = None, party_id: str | None = None) -> Opening:
+        party = (self.parties.get(party_id) if party_id is not None
+                 else self.parties.by_phone(phone) if phone is not None else None)
+        return Opening(self.inbound.reply_for(key), party, self.meta.catalog_version())
+
+
 TABLES = ("products", "parties", "schemes", "orders", "inbound", "tokens", "meta", "ledger",
           "stock", "moves", "alerts", "outbox", "aliases")
 
 
 class MemoryUnitOfWork:
+    openings: Openings
     products: ProductRepository
     parties: PartyRepository
     schemes: SchemeRepository
@@ -411,6 +424,7 @@ class MemoryUnitOfWork:
         self.outbox = MemoryOutbox(self._work["outbox"])
         self.aliases = MemoryAliasRepository(self._work["aliases"])
         self.meta = MemoryMetaStore(self._work["meta"])
+        self.openings = MemoryOpenings(self.inbound, self.parties, self.meta)
 
     def __exit__(
         self,

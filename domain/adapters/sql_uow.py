@@ -14,6 +14,7 @@ from domain.adapters.sql_repositories import (
     SqlInboundLog,
     SqlLedgerRepository,
     SqlMetaStore,
+    SqlOpenings,
     SqlOrderRepository,
     SqlOutbox,
     SqlPartyRepository,
@@ -28,6 +29,7 @@ from domain.services.unit_of_work import (
     InboundLog,
     LedgerRepository,
     MetaStore,
+    Openings,
     OrderRepository,
     Outbox,
     PartyRepository,
@@ -39,6 +41,7 @@ from domain.services.unit_of_work import (
 
 
 class SqlUnitOfWork:
+    openings: Openings
     products: ProductRepository
     parties: PartyRepository
     schemes: SchemeRepository
@@ -69,6 +72,7 @@ class SqlUnitOfWork:
         self.tokens = SqlTokenStore(self.session)
         self.aliases = SqlAliasRepository(self.session)
         self.meta = SqlMetaStore(self.session)
+        self.openings = SqlOpenings(self.session)
         return self
 
     def __exit__(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -175,7 +176,24 @@ class MetaStore(Protocol):
     def bump_catalog_version(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What a chat message reads before anything else."""
+
+    reply: str | None  # the reply it got, if this very message was handled before
+    party: Party | None  # who sent it, active or not; None: no one registered
+    catalog_version: int
+
+
+class Openings(Protocol):
+    def read(self, key: str, phone: str | None = None, party_id: str | None = None) -> Opening:
+        """By the sender's phone, or by party id for channels that know it; in one round trip
+        where the store allows (every message pays for this read)."""
+        ...
+
+
 class UnitOfWork(Protocol):
+    openings: Openings
     products: ProductRepository
     parties: PartyRepository
     schemes: SchemeRepository

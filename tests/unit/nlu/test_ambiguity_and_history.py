@@ -3,8 +3,10 @@ history makes one of them overwhelmingly likely."""
 
 from __future__ import annotations
 
+from bot.purchase_history import PurchaseHistory
 from nlu.builtin_parser import BuiltinParser
 from nlu.item_extraction import USUAL_SIZE_NOTE
+from nlu.parse_result import ParseContext
 from tests.unit.nlu.shop_catalog import lines, parse
 
 
@@ -55,3 +57,19 @@ def test_one_wrong_letter_in_a_short_name_is_forgiven(parser: BuiltinParser) -> 
     assert lines(parse(parser, "2 box enp")) == []  # three letters: too short to guess
     assert lines(parse(parser, "nrima 1kg 5 pkt")) == [("NIRMA-1KG", 5, "packet")]
     assert lines(parse(parser, "apyp 600 2 cs")) == [("APPY-600", 2, "case")]
+
+
+def test_history_is_read_only_when_a_product_is_ambiguous(parser: BuiltinParser) -> None:
+    """The bot passes a lazy history: a clear order must not pay for the query."""
+    reads: list[str] = []
+
+    def load() -> dict[str, int]:
+        reads.append("read")
+        return {"MIRINDA-600": 14, "MIRINDA-2.25L": 1}
+
+    clear = PurchaseHistory(load)
+    parser.parse("3 cs mirinda 600 aur 2 bucket ace", ParseContext(history=clear))
+    assert reads == [] and not clear.loaded
+    vague = PurchaseHistory(load)
+    (item,) = parser.parse("mirinda 3 cs", ParseContext(history=vague)).items
+    assert item.sku == "MIRINDA-600" and reads == ["read"]
