@@ -162,3 +162,21 @@ def test_an_autocommit_unit_records_a_message_once(database_url: str) -> None:
             uow.inbound.record("whatsapp:SM1", None, '["second"]')
         uow.rollback()
         assert uow.inbound.reply_for("whatsapp:SM1") == '["first"]'
+
+
+def test_a_message_opens_with_its_reply_sender_and_catalog_version(uow: SqlUnitOfWork) -> None:
+    with uow:
+        uow.parties.upsert(DIST)
+        uow.parties.upsert(SHOP)
+        uow.meta.bump_catalog_version()
+        uow.meta.bump_catalog_version()
+        uow.inbound.record("whatsapp:SM1", "R-1", '["done"]')
+        uow.commit()
+    with uow:
+        first = uow.openings.read("whatsapp:SM2", phone=SHOP.phone)
+        assert (first.reply, first.party, first.catalog_version) == (None, SHOP, 2)
+        again = uow.openings.read("whatsapp:SM1", phone=SHOP.phone)
+        assert (again.reply, again.party) == ('["done"]', SHOP)
+        assert uow.openings.read("webchat:m1", party_id="D-1").party == DIST
+        stranger = uow.openings.read("whatsapp:SM3", phone="+919999999999")
+        assert (stranger.reply, stranger.party, stranger.catalog_version) == (None, None, 2)
