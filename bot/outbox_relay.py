@@ -61,7 +61,9 @@ class OutboxRelay:
 
     def _pending(self) -> list[tuple[Notice, Party | None]]:
         with self.uow_factory() as uow:
-            return [(n, uow.parties.get(n.party_id)) for n in uow.outbox.pending()]
+            notices = uow.outbox.pending()
+            parties = uow.parties.get_many({n.party_id for n in notices})
+            return [(n, parties.get(n.party_id)) for n in notices]
 
     def _mark(self, ids: list[int]) -> None:
         with self.uow_factory() as uow:

@@ -92,6 +92,9 @@ class MemoryPartyRepository(_Upserts[str, Party]):
     def get(self, party_id: str) -> Party | None:
         return self.items.get(party_id)
 
+    def get_many(self, party_ids: Collection[str]) -> dict[str, Party]:
+        return {i: self.items[i] for i in party_ids if i in self.items}
+
     def by_phone(self, phone: str) -> Party | None:
         return next((p for p in self.items.values() if p.phone == phone), None)
 

@@ -65,6 +65,7 @@ _PARTIES, _INBOUND, _META = _table(PartyRow), _table(InboundMessageRow), _table(
 _ORDERS, _LINES, _STOCK = _table(OrderRow), _table(OrderLineRow), _table(StockLevelRow)
 _PARTY_BY_ID = sa_select(_PARTIES).where(_PARTIES.c.id == bindparam("b_id"))
 _PARTY_BY_PHONE = sa_select(_PARTIES).where(_PARTIES.c.phone == bindparam("b_phone"))
+_PARTIES_BY_ID = sa_select(_PARTIES).where(_PARTIES.c.id.in_(bindparam("b_ids", expanding=True)))
 _REPLY_FOR = sa_select(_INBOUND.c.reply).where(_INBOUND.c.key == bindparam("b_key"))
 _RECORD_INBOUND = insert(_INBOUND)
 _META_VALUE = sa_select(_META.c.value).where(_META.c.key == bindparam("b_key"))
@@ -201,6 +202,12 @@ class SqlPartyRepository:
     def get(self, party_id: str) -> Party | None:
         row = _run(self.session, _PARTY_BY_ID, {"b_id": party_id}).first()
         return _party(row) if row else None
+
+    def get_many(self, party_ids: Collection[str]) -> dict[str, Party]:
+        if not party_ids:
+            return {}
+        rows = _run(self.session, _PARTIES_BY_ID, {"b_ids": sorted(set(party_ids))})
+        return {row.id: _party(row) for row in rows}
 
     def by_phone(self, phone: str) -> Party | None:
         row = _run(self.session, _PARTY_BY_PHONE, {"b_phone": phone}).first()

@@ -180,3 +180,13 @@ def test_a_message_opens_with_its_reply_sender_and_catalog_version(uow: SqlUnitO
         assert uow.openings.read("webchat:m1", party_id="D-1").party == DIST
         stranger = uow.openings.read("whatsapp:SM3", phone="+919999999999")
         assert (stranger.reply, stranger.party, stranger.catalog_version) == (None, None, 2)
+
+
+def test_parties_are_read_many_at_once(uow: SqlUnitOfWork) -> None:
+    with uow:
+        uow.parties.upsert(DIST)
+        uow.parties.upsert(SHOP)
+        uow.commit()
+    with uow:
+        assert uow.parties.get_many(["R-1", "D-1", "R-404", "R-1"]) == {"R-1": SHOP, "D-1": DIST}
+        assert uow.parties.get_many([]) == {}
