@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from api import middleware
 from api.bootstrap import Services, bootstrap
+from api.openapi_refusals import document_refusals
 from api.routes import health, metrics, webchat, webhooks
 from api.routes import telegram as telegram_routes
 from api.routes import whatsapp_cloud as whatsapp_cloud_routes
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                    telegram_routes.router):
         app.include_router(router)
     _error_handlers(app)
+    document_refusals(app)
     middleware.install(app)
     for secret in settings.secrets():
         register_secret(secret)

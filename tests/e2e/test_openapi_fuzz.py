@@ -9,7 +9,6 @@ as plain regressions, on both stacks.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,30 +56,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     services.close()
 
 
-def conforms_unless_a_domain_refusal(ctx: schemathesis.CheckContext,
-                                     response: schemathesis.Response,
-                                     case: schemathesis.Case[Any]) -> bool | None:
-    """response_schema_conformance, except for one known gap in the spec.
-
-    KNOWN: the business rules' refusals answer 422 with {"detail": "reason"} (api.app's
-    DomainError handler) or {"detail": {"field", "reason"}} (the scheme routes), while the spec
-    documents only FastAPI's 422, whose detail is a list. FastAPI's own 422s are still checked.
-    Remove this once the spec documents both shapes.
-    """
-    if response.status_code == 422:
-        body = json.loads(response.content or b"{}")
-        if isinstance(body, dict) and not isinstance(body.get("detail"), list):
-            return None
-    return response_schema_conformance(ctx, response, case)
-
-
 @schema.parametrize()
 @hypothesis_settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
                      suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_with_a_server_error_or_off_its_schema(
         case: schemathesis.Case[Any], app: FastAPI) -> None:
     case.call_and_validate(app=app, headers=AUTH,
-                           checks=[not_a_server_error, conforms_unless_a_domain_refusal])
+                           checks=[not_a_server_error, response_schema_conformance])
 
 
 # -- found by the run above, kept as plain regressions on both stacks --------------------------
@@ -98,3 +80,16 @@ def test_ids_beyond_what_the_database_holds_are_refused_not_crashed(
                          json={"client_id": "rev-00000001", "reason": "typo", "date": "2026-11-28",
                                } if "reverse" in path else None)
     assert res.status_code == 422, res.text
+
+
+def test_the_spec_documents_every_422_shape(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    refusal = spec["components"]["schemas"]["Refusal"]["properties"]["detail"]["anyOf"]
+    assert {"type": "string"} in refusal
+    assert {"$ref": "#/components/schemas/FieldProblem"} in refusal
+    create = spec["paths"]["/api/schemes"]["post"]["responses"]["422"]
+    assert create["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Refusal"}
+    bad = client.post("/api/schemes", headers=AUTH, json={"id": "X", "name": "x",
+                                                          "kind": "discount", "slabs": []})
+    assert bad.status_code == 422 and isinstance(bad.json()["detail"], dict | list | str)
