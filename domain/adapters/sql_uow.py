@@ -8,21 +8,17 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain.adapters.sql_repositories import (
-    SqlAlertStore,
+from domain.adapters.sql.catalog import (
     SqlAliasRepository,
-    SqlInboundLog,
-    SqlLedgerRepository,
     SqlMetaStore,
-    SqlOpenings,
-    SqlOrderRepository,
-    SqlOutbox,
-    SqlPartyRepository,
     SqlProductRepository,
     SqlSchemeRepository,
-    SqlStockRepository,
-    SqlTokenStore,
 )
+from domain.adapters.sql.ledger import SqlLedgerRepository
+from domain.adapters.sql.messages import SqlInboundLog, SqlOpenings, SqlOutbox
+from domain.adapters.sql.orders import SqlOrderRepository
+from domain.adapters.sql.parties import SqlPartyRepository, SqlTokenStore
+from domain.adapters.sql.stock import SqlAlertStore, SqlStockRepository
 from domain.services.unit_of_work import (
     AlertStore,
     AliasRepository,

@@ -1,0 +1,1 @@
+"""Repositories over SQLModel tables: rows in, plain dataclasses out, one module an aggregate."""
