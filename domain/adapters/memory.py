@@ -214,6 +214,11 @@ class MemoryLedgerRepository:
                  and (start is None or e.on >= start)]
         return sorted(found, key=lambda e: (e.on, e.id or 0))
 
+    def latest_debits(self, party_id: str, end: date, limit: int, offset: int = 0
+                      ) -> builtins.list[LedgerEntry]:
+        found = [e for e in self.entries(party_id, None, end) if e.debit > 0]
+        return found[::-1][offset:offset + limit]
+
 
 class MemoryStockRepository:
     def __init__(self, items: dict[tuple[str, str], StockLevel],

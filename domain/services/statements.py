@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from domain.services.unit_of_work import UnitOfWork
 EARLIEST = date(2000, 1, 1)
 AGEING_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
 ZERO = Decimal("0.00")
+DEBITS_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -61,22 +63,32 @@ def check_period(start: date, end: date, today: date) -> tuple[date, date]:
     return start, min(end, today)
 
 
-def ageing(entries: list[LedgerEntry], as_of: date) -> dict[str, Decimal]:
-    """Oldest debits are paid first: what remains of each debit is aged from its date."""
-    credits = sum((e.credit for e in entries), ZERO)
+def ageing(owed: Decimal, latest_debits: Iterable[LedgerEntry], as_of: date
+           ) -> dict[str, Decimal]:
+    """Oldest debits are paid first, so what is still owed is the newest debits' share:
+    walk them newest first until `owed` (the balance) is placed, each part aged from its
+    debit's date. Only those debits are read, not the party's whole history."""
     buckets = {name: ZERO for name, _, _ in AGEING_BUCKETS}
-    for entry in sorted((e for e in entries if e.debit > 0), key=lambda e: (e.on, e.id or 0)):
-        covered = min(credits, entry.debit)
-        credits -= covered
-        left = entry.debit - covered
+    left = owed
+    for entry in latest_debits:
         if left <= 0:
-            continue
+            break
+        part = min(left, entry.debit)
+        left -= part
         age = (as_of - entry.on).days
         for name, low, high in AGEING_BUCKETS:
             if age >= low and (high is None or age <= high):
-                buckets[name] += left
+                buckets[name] += part
                 break
     return buckets
+
+
+def latest_debits(uow: UnitOfWork, party_id: str, end: date) -> Iterator[LedgerEntry]:
+    """Newest first, a page at a time: ageing usually stops within the first page."""
+    offset = 0
+    while page := uow.ledger.latest_debits(party_id, end, DEBITS_PAGE, offset):
+        yield from page
+        offset += len(page)
 
 
 def statement(uow: UnitOfWork, party_id: str, start: date, end: date, today: date) -> Statement:
@@ -87,17 +99,17 @@ def statement(uow: UnitOfWork, party_id: str, start: date, end: date, today: dat
             raise NotFound(f"no party {party_id}")
         opening = uow.ledger.balance_before(party_id, start)
         in_period = uow.ledger.entries(party_id, start, end)
-        everything = uow.ledger.entries(party_id, None, end)
-    balance = opening
-    lines = []
-    for entry in in_period:
-        balance += entry.debit - entry.credit
-        lines.append(StatementLine(entry.on, entry.kind.value, entry.ref, entry.debit,
-                                   entry.credit, balance, entry.narration))
+        balance = opening
+        lines = []
+        for entry in in_period:
+            balance += entry.debit - entry.credit
+            lines.append(StatementLine(entry.on, entry.kind.value, entry.ref, entry.debit,
+                                       entry.credit, balance, entry.narration))
+        aged = ageing(balance, latest_debits(uow, party_id, end), end)
     limit = party.credit_limit
     return Statement(
         party_id=party.id, party_name=party.name, start=start, end=end, opening=opening,
-        lines=tuple(lines), closing=balance, ageing=ageing(everything, end),
+        lines=tuple(lines), closing=balance, ageing=aged,
         credit_limit=limit, headroom=(limit - balance) if limit is not None else None,
     )
 

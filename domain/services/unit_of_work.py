@@ -98,6 +98,11 @@ class LedgerRepository(Protocol):
         """Entries dated start..end inclusive (all up to end when start is None), in order."""
         ...
 
+    def latest_debits(self, party_id: str, end: date, limit: int, offset: int = 0
+                      ) -> list[LedgerEntry]:
+        """Entries with a debit dated up to end, newest first (by date, then id), a page."""
+        ...
+
 
 class StockRepository(Protocol):
     def level(self, distributor_id: str, sku: str) -> StockLevel: ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from domain.adapters.database import make_engine
 from domain.adapters.sql_uow import SqlUnitOfWork
 from domain.errors import Conflict
 from domain.model.catalog import Product
+from domain.model.ledger import EntryKind, LedgerEntry
 from domain.model.order import Order, OrderLine, OrderStatus
 from domain.model.party import Party, Role
 
@@ -190,3 +191,23 @@ def test_parties_are_read_many_at_once(uow: SqlUnitOfWork) -> None:
     with uow:
         assert uow.parties.get_many(["R-1", "D-1", "R-404", "R-1"]) == {"R-1": SHOP, "D-1": DIST}
         assert uow.parties.get_many([]) == {}
+
+
+def test_latest_debits_come_newest_first_a_page_at_a_time(uow: SqlUnitOfWork) -> None:
+    made = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    with uow:
+        uow.parties.upsert(SHOP)
+        for n, (day, debit, credit) in enumerate([(1, "100.00", "0"), (3, "0", "50.00"),
+                                                  (3, "200.00", "0"), (2, "300.00", "0"),
+                                                  (30, "1.00", "0")]):
+            uow.ledger.add(LedgerEntry(
+                party_id="R-1", kind=EntryKind.INVOICE if debit != "0" else EntryKind.PAYMENT,
+                ref=f"E{n}", debit=Decimal(debit), credit=Decimal(credit),
+                on=date(2026, 11, day), created_at=made, client_id=f"c{n}"))
+        uow.commit()
+    with uow:
+        first = uow.ledger.latest_debits("R-1", date(2026, 11, 28), limit=2)
+        rest = uow.ledger.latest_debits("R-1", date(2026, 11, 28), limit=2, offset=2)
+        assert [e.ref for e in first + rest] == ["E2", "E3", "E0"]
+        assert [e.ref for e in uow.ledger.latest_debits("R-1", date(2026, 12, 31), 9)] == [
+            "E4", "E2", "E3", "E0"]

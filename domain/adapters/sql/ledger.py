@@ -24,6 +24,11 @@ _ENTRIES_UNTIL = (sa_select(_LEDGER)
                          _LEDGER.c.entry_date <= bindparam("b_end"))
                   .order_by(_LEDGER.c.entry_date, _LEDGER.c.id))
 _ENTRIES_BETWEEN = _ENTRIES_UNTIL.where(_LEDGER.c.entry_date >= bindparam("b_start"))
+_LATEST_DEBITS = (sa_select(_LEDGER)
+                  .where(_LEDGER.c.party_id == bindparam("b_party"),
+                         _LEDGER.c.entry_date <= bindparam("b_end"), _LEDGER.c.debit > 0)
+                  .order_by(_LEDGER.c.entry_date.desc(), _LEDGER.c.id.desc())
+                  .limit(bindparam("b_limit")).offset(bindparam("b_offset")))
 
 
 def _entry(row: LedgerEntryRow | Any) -> LedgerEntry:  # an ORM row, or a Core row
@@ -79,4 +84,10 @@ class SqlLedgerRepository:
         else:
             rows = run_statement(self.session, _ENTRIES_BETWEEN,
                                  {"b_party": party_id, "b_end": end, "b_start": start})
+        return [_entry(r) for r in rows.all()]
+
+    def latest_debits(self, party_id: str, end: date, limit: int, offset: int = 0
+                      ) -> list[LedgerEntry]:
+        rows = run_statement(self.session, _LATEST_DEBITS, {
+            "b_party": party_id, "b_end": end, "b_limit": limit, "b_offset": offset})
         return [_entry(r) for r in rows.all()]
