@@ -44,7 +44,7 @@ async def telegram_webhook(request: Request, services: ServicesDep) -> dict[str,
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not a Telegram update")
     try:
         # Replies go out through the queue, so this returns as soon as they are queued.
-        await channel.handle(payload, services.inbox, services.outbound)
+        await channel.handle(payload, services.handle, services.outbound)
     except BadUpdate as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     return {}

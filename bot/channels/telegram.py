@@ -15,7 +15,7 @@ import asyncio
 import logging
 import warnings
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeAlias
 
@@ -34,7 +34,6 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram_rendering import SHARE_CONTACT, render
-from bot.inbox import Inbox
 from bot.job_queue import OutboundQueue
 from bot.messages import Button, IncomingMessage, Reply
 from bot.outbound import Outbound, SendFailed
@@ -265,9 +264,11 @@ class TelegramChannel:
         # HTTP clients are open; this closes them (and does nothing if already closed).
         await self.application.bot.shutdown()
 
-    async def handle(self, payload: Mapping[str, Any], inbox: Inbox, outbound: OutboundQueue
-                     ) -> None:
-        """Answers one update: binding, the contact request, or the dialogue's replies.
+    async def handle(self, payload: Mapping[str, Any],
+                     answer: Callable[[IncomingMessage], Awaitable[list[Reply]]],
+                     outbound: OutboundQueue) -> None:
+        """Answers one update: binding, the contact request, or the dialogue's replies (from
+        `answer`, the app's way of running a message through the inbox).
 
         Replies are queued under the update's id, so a redelivered update sends nothing new.
         """
@@ -298,7 +299,7 @@ class TelegramChannel:
         msg = to_incoming(update, party.id)
         if msg is None:
             return
-        replies = await run_in_threadpool(inbox.handle, msg)
+        replies = await answer(msg)
         if replies:
             await outbound.enqueue(Outbound(CHANNEL, str(chat_id), tuple(replies), key,
                                             party.id))
