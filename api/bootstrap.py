@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 import anyio
 import httpx
@@ -23,7 +24,7 @@ from bot.dialogue import Dialogue
 from bot.distributor_desk import DeskSettings, DistributorDesk
 from bot.inbox import Inbox
 from bot.job_queue import ArqQueue, InProcessQueue, OutboundQueue
-from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderLocks
+from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderBusy, SenderLocks
 from bot.messages import IncomingMessage, Reply
 from bot.outbound import Outbound
 from bot.outbox_relay import OutboxRelay, channel_router
@@ -53,6 +54,7 @@ from nlu.rasa_backend import RasaParser
 DB_POOL_SIZE = 20
 # A Redis that stops answering (not one that refuses) must not hold a webhook's thread for
 # ever: the call fails in seconds, the fallback twins take over, the channel gets its answer.
+SENDER_RETRY_SECONDS = 0.05  # how often a message tries its busy sender's lock again
 REDIS_TIMEOUTS: dict[str, float] = {"socket_timeout": 5.0, "socket_connect_timeout": 2.0}
 
 
@@ -81,10 +83,25 @@ class Services:
         more than many: each message makes some twenty database and Redis round trips, and
         forty threads waking for them fight over the GIL and two CPUs (bench/webhook_load.py:
         4 threads answered ~15% more messages a second than 40, with p99 from 300 to 230 ms).
-        The rest wait their turn on the event loop, which costs nothing."""
+        The rest wait their turn on the event loop, which costs nothing.
+
+        A message whose sender's previous one is still being handled waits here, on the loop,
+        not in a thread: a burst from one sender must not take every thread from the others.
+        """
         if self._inbox_slots is None:  # made on the loop that uses it
             self._inbox_slots = anyio.CapacityLimiter(self.settings.INBOX_THREADS)
-        return await anyio.to_thread.run_sync(self.inbox.handle, msg, limiter=self._inbox_slots)
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + self.settings.SENDER_LOCK_WAIT_SECONDS
+        admitted = False
+        while True:
+            try:
+                return await anyio.to_thread.run_sync(
+                    partial(self.inbox.handle, msg, 0.0, admitted), limiter=self._inbox_slots)
+            except SenderBusy:
+                if loop.time() >= give_up_at:
+                    raise
+                admitted = True  # counted by the rate limit once
+                await asyncio.sleep(SENDER_RETRY_SECONDS)
 
     async def start(self) -> None:
         self._inbox_slots = anyio.CapacityLimiter(self.settings.INBOX_THREADS)

@@ -78,11 +78,15 @@ class Inbox:
         self.limiter = limiter
         self.per_minute = per_minute
 
-    def handle(self, msg: IncomingMessage) -> list[Reply]:
+    def handle(self, msg: IncomingMessage, sender_wait: float | None = None,
+               admitted: bool = False) -> list[Reply]:
+        """The replies to one message. SenderBusy if the sender's previous message still holds
+        its lock after `sender_wait` seconds (the configured wait when None). `admitted`: a
+        retry of a message that was counted by the rate limit already."""
         token = request_id.set(msg.dedup_key)
         started = time.perf_counter()
         try:
-            return self._handle(msg)
+            return self._handle(msg, sender_wait, admitted)
         except Exception as exc:
             ERRORS.labels(type(exc).__name__).inc()
             raise
@@ -90,11 +94,12 @@ class Inbox:
             HANDLING.labels(msg.channel).observe(time.perf_counter() - started)
             request_id.reset(token)
 
-    def _handle(self, msg: IncomingMessage) -> list[Reply]:
+    def _handle(self, msg: IncomingMessage, sender_wait: float | None, admitted: bool
+                ) -> list[Reply]:
         key = msg.dedup_key
         if (cached := self.reply_cache.get(key)) is not None:
             return decode(cached)
-        if self.limiter is not None and self.per_minute > 0:
+        if self.limiter is not None and self.per_minute > 0 and not admitted:
             count = self.limiter.hit(msg.sender)
             if count > self.per_minute:
                 RATE_LIMITED.labels(msg.channel).inc()
@@ -103,7 +108,7 @@ class Inbox:
                     return [Reply(TOO_FAST)]
                 return []
         refusal = unreadable(msg)
-        with self.locks.hold(msg.sender):
+        with self.locks.hold(msg.sender, sender_wait):
             # One unit for everything the message reads from the database before it starts: the
             # durable dedup check, who is writing, and what the dialogue needs.
             context: TurnContext | None = None

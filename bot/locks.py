@@ -18,7 +18,10 @@ class SenderBusy(Exception):
 
 
 class SenderLocks(Protocol):
-    def hold(self, sender: str) -> AbstractContextManager[None]: ...
+    def hold(self, sender: str, wait: float | None = None) -> AbstractContextManager[None]:
+        """Held while one message of the sender is handled; SenderBusy if still taken after
+        `wait` seconds (the configured wait when None; 0: one try)."""
+        ...
 
 
 class InProcessSenderLocks:
@@ -28,10 +31,10 @@ class InProcessSenderLocks:
         self._guard = threading.Lock()
 
     @contextmanager
-    def hold(self, sender: str) -> Iterator[None]:
+    def hold(self, sender: str, wait: float | None = None) -> Iterator[None]:
         with self._guard:
             lock = self._locks.setdefault(sender, threading.Lock())
-        if not lock.acquire(timeout=self.wait):
+        if not lock.acquire(timeout=self.wait if wait is None else wait):
             raise SenderBusy(sender)
         try:
             yield
@@ -45,10 +48,10 @@ class RedisSenderLocks:
         self.redis, self.wait, self.lease, self.prefix = redis, wait_seconds, lease_seconds, prefix
 
     @contextmanager
-    def hold(self, sender: str) -> Iterator[None]:
+    def hold(self, sender: str, wait: float | None = None) -> Iterator[None]:
         # The lease bounds how long a crashed worker can block its sender.
         lock = self.redis.lock(self.prefix + sender, timeout=self.lease,
-                               blocking_timeout=self.wait)
+                               blocking_timeout=self.wait if wait is None else wait)
         if not lock.acquire():
             raise SenderBusy(sender)
         try:

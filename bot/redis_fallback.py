@@ -138,19 +138,19 @@ class FallbackSenderLocks:
         self.twin = InProcessSenderLocks(wait_seconds)
 
     @contextmanager
-    def hold(self, sender: str) -> Iterator[None]:
+    def hold(self, sender: str, wait: float | None = None) -> Iterator[None]:
         with ExitStack() as held:
             on_redis = False
             if self.outage.worth_trying():
                 try:
-                    held.enter_context(self.redis_locks.hold(sender))
+                    held.enter_context(self.redis_locks.hold(sender, wait))
                 except REDIS_DOWN as exc:
                     self.outage.failed(exc)
                 else:
                     self.outage.answered()
                     on_redis = True
             if not on_redis:
-                held.enter_context(self.twin.hold(sender))
+                held.enter_context(self.twin.hold(sender, wait))
             yield
 
 

@@ -70,7 +70,7 @@ class FlakyRedis:
         return int(self.items[sender])
 
     @contextmanager
-    def hold(self, sender: str) -> Iterator[None]:
+    def hold(self, sender: str, wait: float | None = None) -> Iterator[None]:
         self._reach()
         yield
 
