@@ -40,8 +40,9 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         return engine
     # No pool_pre_ping: it costs every checkout a round trip (three or four per message). A
     # connection that died with its server fails its first statement instead; SQLAlchemy then
-    # discards the whole pool, the request answers 503 and the channel redelivers it.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    # discards the whole pool, the request answers 503 and the channel redelivers it. Recycling
+    # after half an hour keeps idle-timeout proxies and firewalls from making that routine.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def alembic_config(url: str) -> Config:
