@@ -26,6 +26,7 @@ from bot.inbox import Inbox
 from bot.job_queue import ArqQueue, InProcessQueue, OutboundQueue
 from bot.locks import InProcessSenderLocks, RedisSenderLocks, SenderBusy, SenderLocks
 from bot.messages import IncomingMessage, Reply
+from bot.observability import ERRORS
 from bot.outbound import Outbound
 from bot.outbox_relay import OutboxRelay, channel_router
 from bot.rate_limit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
@@ -99,6 +100,7 @@ class Services:
                     partial(self.inbox.handle, msg, 0.0, admitted), limiter=self._inbox_slots)
             except SenderBusy:
                 if loop.time() >= give_up_at:
+                    ERRORS.labels("SenderBusy").inc()
                     raise
                 admitted = True  # counted by the rate limit once
                 await asyncio.sleep(SENDER_RETRY_SECONDS)

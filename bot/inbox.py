@@ -13,7 +13,7 @@ import unicodedata
 
 from bot.dedup import ReplyCache
 from bot.dialogue import Dialogue, TurnContext
-from bot.locks import SenderLocks
+from bot.locks import SenderBusy, SenderLocks
 from bot.messages import IncomingMessage, Reply
 from bot.observability import ERRORS, HANDLING, MESSAGES, RATE_LIMITED, log_fields, request_id
 from bot.rate_limit import RateLimiter
@@ -86,12 +86,18 @@ class Inbox:
         token = request_id.set(msg.dedup_key)
         started = time.perf_counter()
         try:
-            return self._handle(msg, sender_wait, admitted)
+            replies = self._handle(msg, sender_wait, admitted)
+        except SenderBusy:
+            # Not an error, nor a handling time: the caller waits and tries again (or gives
+            # up, and counts that).
+            raise
         except Exception as exc:
             ERRORS.labels(type(exc).__name__).inc()
             raise
-        finally:
+        else:
             HANDLING.labels(msg.channel).observe(time.perf_counter() - started)
+            return replies
+        finally:
             request_id.reset(token)
 
     def _handle(self, msg: IncomingMessage, sender_wait: float | None, admitted: bool
