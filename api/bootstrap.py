@@ -53,9 +53,9 @@ from nlu.rasa_backend import RasaParser
 # the default of 10, 32 concurrent webhooks opened and closed a new PostgreSQL connection, a
 # server process, about every 17 checkouts.
 DB_POOL_SIZE = 20
+SENDER_RETRY_SECONDS = 0.05  # how often a message tries its busy sender's lock again
 # A Redis that stops answering (not one that refuses) must not hold a webhook's thread for
 # ever: the call fails in seconds, the fallback twins take over, the channel gets its answer.
-SENDER_RETRY_SECONDS = 0.05  # how often a message tries its busy sender's lock again
 REDIS_TIMEOUTS: dict[str, float] = {"socket_timeout": 5.0, "socket_connect_timeout": 2.0}
 
 
