@@ -75,13 +75,17 @@ def _public(scheme: Scheme) -> dict[str, Any]:
     return {**scheme_to_dict(scheme), "active": scheme.active}
 
 
-@router.get("/schemes/{scheme_id}", operation_id="get_scheme")
-def get_scheme(scheme_id: str, services: ServicesDep, _: ReaderDep) -> dict[str, Any]:
+def _stored(services: Services, scheme_id: str) -> Scheme:
     with services.uow() as uow:
         scheme = uow.schemes.get(scheme_id)
     if scheme is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no scheme {scheme_id}")
-    return _public(scheme)
+    return scheme
+
+
+@router.get("/schemes/{scheme_id}", operation_id="get_scheme")
+def get_scheme(scheme_id: str, services: ServicesDep, _: ReaderDep) -> dict[str, Any]:
+    return _public(_stored(services, scheme_id))
 
 
 @router.post("/schemes", operation_id="create_scheme", status_code=201)
@@ -103,20 +107,14 @@ def update_scheme(scheme_id: str, body: dict[str, Any], services: ServicesDep, _
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             {"field": "id", "reason": "does not match the URL"})
     scheme = _checked({**body, "id": scheme_id}, services)
-    with services.uow() as uow:
-        if uow.schemes.get(scheme_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no scheme {scheme_id}")
+    _stored(services, scheme_id)
     _save(services, scheme)
     return _public(scheme)
 
 
 @router.post("/schemes/{scheme_id}/deactivate", operation_id="deactivate_scheme")
 def deactivate_scheme(scheme_id: str, services: ServicesDep, _: ManagerDep) -> dict[str, Any]:
-    with services.uow() as uow:
-        scheme = uow.schemes.get(scheme_id)
-    if scheme is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no scheme {scheme_id}")
-    off = replace(scheme, active=False)
+    off = replace(_stored(services, scheme_id), active=False)
     _save(services, off)
     return _public(off)
 
