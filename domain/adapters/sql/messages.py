@@ -33,9 +33,8 @@ def _opening(party_matches: ColumnElement[bool]) -> Select[Any]:
     """One row whatever matches: the stored reply and the catalog version as scalar
     subqueries, beside the sender's party columns (all NULL when no one has that phone)."""
     anchor = sa_select(literal(1).label("one")).subquery("anchor")
-    stored = sa_select(_INBOUND.c.reply).where(_INBOUND.c.key == bindparam("b_message"))
     version = sa_select(META.c.value).where(META.c.key == CATALOG_VERSION_KEY)
-    return (sa_select(stored.scalar_subquery().label("stored_reply"),
+    return (sa_select(_REPLY_FOR.scalar_subquery().label("stored_reply"),
                       version.scalar_subquery().label("stored_catalog_version"), *PARTIES.c)
             .select_from(anchor.outerjoin(PARTIES, party_matches)).limit(1))
 
@@ -69,10 +68,10 @@ class SqlOpenings:
     def read(self, key: str, phone: str | None = None, party_id: str | None = None) -> Opening:
         if party_id is not None:
             row = run_statement(self.session, _OPENING_BY_ID,
-                                {"b_message": key, "b_id": party_id}).one()
+                                {"b_key": key, "b_id": party_id}).one()
         else:
             row = run_statement(self.session, _OPENING_BY_PHONE,
-                                {"b_message": key, "b_phone": phone}).one()
+                                {"b_key": key, "b_phone": phone}).one()
         version = row.stored_catalog_version
         return Opening(reply=str(row.stored_reply) if row.stored_reply is not None else None,
                        party=party_from_row(row) if row.id is not None else None,
