@@ -122,9 +122,9 @@ class Inbox:
                 opening = uow.openings.read(
                     key, phone=msg.sender if msg.party_id is None else None,
                     party_id=msg.party_id)
-                stored = opening.reply
-                party = opening.party if stored is None else None
-                party = party if party is not None and party.active else None
+                stored, party = opening.reply, opening.party
+                if stored is not None or (party is not None and not party.active):
+                    party = None
                 if party is not None and refusal is None:
                     context = self.dialogue.context(uow, party, opening.catalog_version)
             if stored is not None:
