@@ -184,16 +184,17 @@ def place_order(
 ) -> PlacedOrder:
     """A retailer's order to its distributor, who is told of it with the stock it lacks."""
 
-    ordered_by: list[Party] = []  # read once, by build, in the transaction notify runs in
+    ordered_by: Party | None = None  # read once, by build, in the transaction notify runs in
 
     def build(uow: UnitOfWork) -> Order:
-        party = ordering_party(uow, cmd.party_id, Role.RETAILER, cmd.lines)
-        ordered_by[:] = [party]
-        priced = price_draft(cmd.lines, catalog, schemes, party, cmd.at)
-        return order_from_priced(priced, catalog, party, cmd)
+        nonlocal ordered_by
+        ordered_by = ordering_party(uow, cmd.party_id, Role.RETAILER, cmd.lines)
+        priced = price_draft(cmd.lines, catalog, schemes, ordered_by, cmd.at)
+        return order_from_priced(priced, catalog, ordered_by, cmd)
 
     def notify(uow: UnitOfWork, order: Order) -> list[Notice]:
-        party = ordered_by[0]
+        party = ordered_by
+        assert party is not None  # place_once calls build first
         if not party.distributor_id:
             return []
         short = shortages(uow, order, catalog, reserved=False)
