@@ -63,14 +63,14 @@ def check_period(start: date, end: date, today: date) -> tuple[date, date]:
     return start, min(end, today)
 
 
-def ageing(owed: Decimal, latest_debits: Iterable[LedgerEntry], as_of: date
+def ageing(owed: Decimal, newest_debits: Iterable[LedgerEntry], as_of: date
            ) -> dict[str, Decimal]:
     """Oldest debits are paid first, so what is still owed is the newest debits' share:
     walk them newest first until `owed` (the balance) is placed, each part aged from its
     debit's date. Only those debits are read, not the party's whole history."""
     buckets = {name: ZERO for name, _, _ in AGEING_BUCKETS}
     left = owed
-    for entry in latest_debits:
+    for entry in newest_debits:
         if left <= 0:
             break
         part = min(left, entry.debit)

@@ -1,6 +1,6 @@
 """The ports of the service layer: repositories and the unit of work that commits them as one.
 
-Each port has a SQL implementation (domain.adapters.sql_*) and an in-memory twin
+Each port has a SQL implementation (domain.adapters.sql and sql_uow) and an in-memory twin
 (domain.adapters.memory) behind the same interface.
 """
 
