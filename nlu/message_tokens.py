@@ -198,6 +198,13 @@ def _join_known(tokens: list[Token], known: KnownWords) -> list[Token]:
     return out
 
 
+def _past_wala(tokens: list[Token], i: int) -> int:
+    """After a price, "wala" only says the product goes by it ("10rs wala"): skip it."""
+    if i < len(tokens) and tokens[i].kind == "word" and tokens[i].text in _WALA:
+        return i + 1
+    return i
+
+
 def _sizes_prices_units(tokens: list[Token], known: KnownWords) -> list[Token]:
     out: list[Token] = []
     i = 0
@@ -214,9 +221,7 @@ def _sizes_prices_units(tokens: list[Token], known: KnownWords) -> list[Token]:
                 continue
             if nxt.text == "rs":
                 out.append(Token("price", f"{tok.text}rs", tok.value))
-                i += 2
-                if i < len(tokens) and tokens[i].kind == "word" and tokens[i].text in _WALA:
-                    i += 1
+                i = _past_wala(tokens, i + 2)
                 continue
             if nxt.text in _WALA:
                 # "10 wala" is an MRP, "750 wala" a size: a number the product goes by
@@ -231,9 +236,7 @@ def _sizes_prices_units(tokens: list[Token], known: KnownWords) -> list[Token]:
         if tok.kind == "word" and tok.text == "mrp" and nxt is not None and nxt.kind == "num":
             assert nxt.value is not None
             out.append(Token("price", f"rs{nxt.text}", nxt.value))
-            i += 2
-            if i < len(tokens) and tokens[i].kind == "word" and tokens[i].text in _WALA:
-                i += 1
+            i = _past_wala(tokens, i + 2)
             continue
         if tok.kind == "word" and tok.text in _X_WORDS and nxt is not None and nxt.kind == "num":
             out.append(Token("mult", "x"))
