@@ -558,9 +558,30 @@ def check_dms(database_url: str, streams: list[Stream], result: WrkResult, start
     if n_orders != all_placed or n_drafts != n_orders:
         outcome.problems.append(f"{all_placed:,} YES replies announce an order but "
                                 f"{n_orders:,} orders were created")
+        outcome.problems += unannounced_orders(database_url, started)
     if len(placed) < len(yes_keys):
         outcome.problems.append(f"{len(yes_keys) - len(placed):,} YES found no draft to place")
     return outcome
+
+
+def unannounced_orders(database_url: str, started: datetime, show: int = 5) -> list[str]:
+    """Orders of the run that no stored reply announces, each with its shop's messages of
+    the run, so that a mismatch says which message did what."""
+    lines = []
+    with psycopg.connect(database_url) as conn:
+        orders = conn.execute(
+            "SELECT o.number, o.party_id, o.created_at FROM sales_order o WHERE o.created_at "
+            ">= %s AND NOT EXISTS (SELECT 1 FROM inbound_message m WHERE m.reply LIKE "
+            "'%%' || o.number || '* placed%%') ORDER BY o.id LIMIT %s",
+            (started, show)).fetchall()
+        for number, party_id, created_at in orders:
+            lines.append(f"  {number} of {party_id} at {created_at:%H:%M:%S.%f} is announced "
+                         "by no stored reply; that shop's messages:")
+            for key, received_at, reply in conn.execute(
+                    "SELECT key, received_at, reply FROM inbound_message WHERE party_id = %s "
+                    "AND received_at >= %s ORDER BY received_at", (party_id, started)):
+                lines.append(f"    {received_at:%H:%M:%S.%f} {key}: {str(reply)[:120]}")
+    return lines
 
 
 def check_stateful(database_url: str, streams: list[Stream], result: WrkResult) -> Outcome:

@@ -78,6 +78,7 @@ class TurnContext:
 
     snapshot: CatalogSnapshot
     history: Mapping[str, int]
+    supplier_name: str | None = None  # read with the party where the caller could
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Turn:
     at: datetime
     channel: str
     history: Mapping[str, int]
+    supplier_name: str | None = None  # the name of the party's distributor, when read
 
 
 class Dialogue:
@@ -113,13 +115,14 @@ class Dialogue:
 
     # -- entry -------------------------------------------------------------------------
 
-    def context(self, uow: UnitOfWork, party: Party, catalog_version: int | None = None
-                ) -> TurnContext:
-        """Call inside an open unit of work; pass the catalog version if it was read already."""
+    def context(self, uow: UnitOfWork, party: Party, catalog_version: int | None = None,
+                supplier_name: str | None = None) -> TurnContext:
+        """Call inside an open unit of work; pass the catalog version and the name of the
+        party's distributor if they were read already."""
         history: Mapping[str, int] = {}
         if party.role in ORDERING_ROLES:
             history = PurchaseHistory(lambda: self._purchases(party.id))
-        return TurnContext(self.catalog.current(uow, catalog_version), history)
+        return TurnContext(self.catalog.current(uow, catalog_version), history, supplier_name)
 
     def _purchases(self, party_id: str) -> dict[str, int]:
         with self.statements() as uow:
@@ -135,7 +138,8 @@ class Dialogue:
         if context is None:
             with self.uow_factory() as uow:
                 context = self.context(uow, party)
-        turn = Turn(party, state, context.snapshot, self.clock(), msg.channel, context.history)
+        turn = Turn(party, state, context.snapshot, self.clock(), msg.channel, context.history,
+                    context.supplier_name)
         try:
             replies = self._route(turn, msg)
         except DomainError as exc:
@@ -441,10 +445,14 @@ class Dialogue:
             return [Reply(f"Your order {result.order.number} is already placed.")]
         if turn.party.role == Role.DISTRIBUTOR:
             return [placed_reply(result.order, "The company")]
+        return [placed_reply(result.order, self._supplier_name(turn))]
+
+    def _supplier_name(self, turn: Turn) -> str | None:
+        if turn.supplier_name is not None or not turn.party.distributor_id:
+            return turn.supplier_name
         with self.statements() as uow:
-            distributor = (uow.parties.get(turn.party.distributor_id)
-                           if turn.party.distributor_id else None)
-        return [placed_reply(result.order, distributor.name if distributor else None)]
+            distributor = uow.parties.get(turn.party.distributor_id)
+        return distributor.name if distributor else None
 
     def _cancel(self, turn: Turn) -> list[Reply]:
         had = turn.state.pop("draft", None) or turn.state.pop("pending", None)

@@ -126,7 +126,8 @@ class Inbox:
                 if stored is not None or (party is not None and not party.active):
                     party = None
                 if party is not None and refusal is None:
-                    context = self.dialogue.context(uow, party, opening.catalog_version)
+                    context = self.dialogue.context(uow, party, opening.catalog_version,
+                                                    opening.supplier_name)
             if stored is not None:
                 self.reply_cache.put(key, stored)
                 return decode(stored)

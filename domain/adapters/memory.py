@@ -385,7 +385,10 @@ class MemoryOpenings:
     def read(self, key: str, phone: str | None = None, party_id: str | None = None) -> Opening:
         party = (self.parties.get(party_id) if party_id is not None
                  else self.parties.by_phone(phone) if phone is not None else None)
-        return Opening(self.inbound.reply_for(key), party, self.meta.catalog_version())
+        supplier = (self.parties.get(party.distributor_id)
+                    if party is not None and party.distributor_id else None)
+        return Opening(self.inbound.reply_for(key), party, self.meta.catalog_version(),
+                       supplier.name if supplier is not None else None)
 
 
 TABLES = ("products", "parties", "schemes", "orders", "inbound", "tokens", "meta", "ledger",

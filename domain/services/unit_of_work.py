@@ -192,6 +192,7 @@ class Opening:
     reply: str | None  # the reply it got, if this very message was handled before
     party: Party | None  # who sent it, active or not; None: no one registered
     catalog_version: int
+    supplier_name: str | None = None  # the name of the party's distributor, if it has one
 
 
 class Openings(Protocol):

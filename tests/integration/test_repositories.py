@@ -165,7 +165,8 @@ def test_an_autocommit_unit_records_a_message_once(database_url: str) -> None:
         assert uow.inbound.reply_for("whatsapp:SM1") == '["first"]'
 
 
-def test_a_message_opens_with_its_reply_sender_and_catalog_version(uow: SqlUnitOfWork) -> None:
+def test_a_message_opens_with_its_reply_sender_supplier_and_catalog_version(
+        uow: SqlUnitOfWork) -> None:
     with uow:
         uow.parties.upsert(DIST)
         uow.parties.upsert(SHOP)
@@ -176,11 +177,14 @@ def test_a_message_opens_with_its_reply_sender_and_catalog_version(uow: SqlUnitO
     with uow:
         first = uow.openings.read("whatsapp:SM2", phone=SHOP.phone)
         assert (first.reply, first.party, first.catalog_version) == (None, SHOP, 2)
+        assert first.supplier_name == DIST.name
         again = uow.openings.read("whatsapp:SM1", phone=SHOP.phone)
         assert (again.reply, again.party) == ('["done"]', SHOP)
-        assert uow.openings.read("webchat:m1", party_id="D-1").party == DIST
+        by_id = uow.openings.read("webchat:m1", party_id="D-1")
+        assert (by_id.party, by_id.supplier_name) == (DIST, None)  # a distributor has none
         stranger = uow.openings.read("whatsapp:SM3", phone="+919999999999")
-        assert (stranger.reply, stranger.party, stranger.catalog_version) == (None, None, 2)
+        assert (stranger.reply, stranger.party, stranger.catalog_version,
+                stranger.supplier_name) == (None, None, 2, None)
 
 
 def test_parties_are_read_many_at_once(uow: SqlUnitOfWork) -> None:

@@ -30,12 +30,16 @@ _RECORD_INBOUND = insert(_INBOUND)
 
 
 def _opening(party_matches: ColumnElement[bool]) -> Select[Any]:
-    """One row whatever matches: the stored reply and the catalog version as scalar
-    subqueries, beside the sender's party columns (all NULL when no one has that phone)."""
+    """One row whatever matches: the stored reply, the catalog version and the name of the
+    sender's distributor (what a placed order's reply names) as scalar subqueries, beside the
+    sender's party columns (all NULL when no one has that phone)."""
     anchor = sa_select(literal(1).label("one")).subquery("anchor")
     version = sa_select(META.c.value).where(META.c.key == CATALOG_VERSION_KEY)
+    supplier = PARTIES.alias("supplier")
+    supplier_name = sa_select(supplier.c.name).where(supplier.c.id == PARTIES.c.distributor_id)
     return (sa_select(_REPLY_FOR.scalar_subquery().label("stored_reply"),
-                      version.scalar_subquery().label("stored_catalog_version"), *PARTIES.c)
+                      version.scalar_subquery().label("stored_catalog_version"),
+                      supplier_name.scalar_subquery().label("supplier_name"), *PARTIES.c)
             .select_from(anchor.outerjoin(PARTIES, party_matches)).limit(1))
 
 
@@ -75,7 +79,8 @@ class SqlOpenings:
         version = row.stored_catalog_version
         return Opening(reply=str(row.stored_reply) if row.stored_reply is not None else None,
                        party=party_from_row(row) if row.id is not None else None,
-                       catalog_version=int(version) if version is not None else 0)
+                       catalog_version=int(version) if version is not None else 0,
+                       supplier_name=row.supplier_name)
 
 
 class SqlOutbox:

@@ -71,5 +71,6 @@ def test_an_order_redelivered_after_a_crash_is_not_added_to_the_draft_twice(
 
     placed = "\n".join(r.text for r in inbox.handle(message("SM2", "YES")))
     assert "placed" in placed
+    assert "Shree Ganesh Distributors will confirm it" in placed  # the opening read names it
     (order,) = store.orders.values()
     assert [(line.sku, line.qty) for line in order.lines] == [("COKE-750", Decimal(2))]
