@@ -558,29 +558,33 @@ def check_dms(database_url: str, streams: list[Stream], result: WrkResult, start
     if n_orders != all_placed or n_drafts != n_orders:
         outcome.problems.append(f"{all_placed:,} YES replies announce an order but "
                                 f"{n_orders:,} orders were created")
-        outcome.problems += unannounced_orders(database_url, started)
+        outcome.problems += unannounced_orders(database_url, started, set(kinds))
     if len(placed) < len(yes_keys):
         outcome.problems.append(f"{len(yes_keys) - len(placed):,} YES found no draft to place")
     return outcome
 
 
-def unannounced_orders(database_url: str, started: datetime, show: int = 5) -> list[str]:
-    """Orders of the run that no stored reply announces, each with its shop's messages of
-    the run, so that a mismatch says which message did what."""
+def unannounced_orders(database_url: str, started: datetime, sent: set[str], show: int = 5
+                       ) -> list[str]:
+    """Orders of the run that no reply to a message the bench sent announces, each with the
+    message that did announce it (if any: another client of the same database?) and its
+    shop's messages, so that a mismatch says which message did what."""
     lines = []
     with psycopg.connect(database_url) as conn:
         orders = conn.execute(
-            "SELECT o.number, o.party_id, o.created_at FROM sales_order o WHERE o.created_at "
-            ">= %s AND NOT EXISTS (SELECT 1 FROM inbound_message m WHERE m.reply LIKE "
-            "'%%' || o.number || '* placed%%') ORDER BY o.id LIMIT %s",
-            (started, show)).fetchall()
-        for number, party_id, created_at in orders:
+            "SELECT o.number, o.party_id, o.created_at, m.key FROM sales_order o LEFT JOIN "
+            "inbound_message m ON m.reply LIKE '%%' || o.number || '* placed%%' "
+            "WHERE o.created_at >= %s ORDER BY o.id", (started,)).fetchall()
+        for number, party_id, created_at, key in orders:
+            if key in sent or len(lines) > show * 20:
+                continue
             lines.append(f"  {number} of {party_id} at {created_at:%H:%M:%S.%f} is announced "
-                         "by no stored reply; that shop's messages:")
-            for key, received_at, reply in conn.execute(
+                         f"by {key or 'no stored reply'}, not a message the bench sent; that "
+                         "shop's messages:")
+            for msg_key, received_at, reply in conn.execute(
                     "SELECT key, received_at, reply FROM inbound_message WHERE party_id = %s "
                     "AND received_at >= %s ORDER BY received_at", (party_id, started)):
-                lines.append(f"    {received_at:%H:%M:%S.%f} {key}: {str(reply)[:120]}")
+                lines.append(f"    {received_at:%H:%M:%S.%f} {msg_key}: {str(reply)[:100]}")
     return lines
 
 

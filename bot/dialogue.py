@@ -438,7 +438,7 @@ class Dialogue:
                 PlaceOrder(party_id=turn.party.id, lines=_draft_lines(draft),
                            draft_id=draft["id"], channel=turn.channel, at=turn.at),
                 self.uow_factory(), turn.snapshot.products, turn.snapshot.scheme_index,
-            )
+                buyer=turn.party)
         turn.state.pop("draft", None)
         turn.state["placed"] = {"draft_id": draft["id"], "number": result.order.number}
         if result.already_placed:

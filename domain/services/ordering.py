@@ -133,10 +133,11 @@ class PlacedOrder:
     already_placed: bool  # True when this draft had been confirmed before (a second YES)
 
 
-def ordering_party(uow: UnitOfWork, party_id: str, role: Role, lines: tuple[DraftLine, ...]
-                   ) -> Party:
-    """The active party placing an order of its role, or the error that says why not."""
-    party = uow.parties.get(party_id)
+def ordering_party(uow: UnitOfWork, party_id: str, role: Role, lines: tuple[DraftLine, ...],
+                   known: Party | None = None) -> Party:
+    """The active party placing an order of its role, or the error that says why not. `known`:
+    the party as the caller has just read it, so as not to read it again."""
+    party = known if known is not None and known.id == party_id else uow.parties.get(party_id)
     if party is None or not party.active:
         raise NotFound(f"no active party {party_id}")
     if party.role != role:
@@ -181,14 +182,17 @@ def place_order(
     uow: UnitOfWork,
     catalog: Mapping[str, Product],
     schemes: SchemeIndex,
+    buyer: Party | None = None,
 ) -> PlacedOrder:
-    """A retailer's order to its distributor, who is told of it with the stock it lacks."""
+    """A retailer's order to its distributor, who is told of it with the stock it lacks.
+    `buyer`: the retailer as the caller read it for this very request (a chat message's
+    opening read), not read again; a party deactivated since then orders once more."""
 
     ordered_by: Party | None = None  # read once, by build, in the transaction notify runs in
 
     def build(uow: UnitOfWork) -> Order:
         nonlocal ordered_by
-        ordered_by = ordering_party(uow, cmd.party_id, Role.RETAILER, cmd.lines)
+        ordered_by = ordering_party(uow, cmd.party_id, Role.RETAILER, cmd.lines, buyer)
         priced = price_draft(cmd.lines, catalog, schemes, ordered_by, cmd.at)
         return order_from_priced(priced, catalog, ordered_by, cmd)
 
