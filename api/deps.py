@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -13,7 +13,8 @@ from api.bootstrap import Services
 from domain.services.console_tokens import role_for
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: FastAPI runs a plain def dependency in a worker thread, a hop every request paid.
     services: Services = request.app.state.services
     return services
 
@@ -43,8 +44,8 @@ def console_role(
     return role
 
 
-def roles(*allowed: str) -> Callable[[str], str]:
-    def check(role: Annotated[str, Depends(console_role)]) -> str:
+def roles(*allowed: str) -> Callable[[str], Awaitable[str]]:
+    async def check(role: Annotated[str, Depends(console_role)]) -> str:
         if role not in allowed:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {role} role may not do this")
         return role

@@ -15,7 +15,7 @@ from bot.channels import webchat
 router = APIRouter(prefix="/chat", tags=["webchat"])
 
 
-def web_chat_on(services: ServicesDep) -> None:
+async def web_chat_on(services: ServicesDep) -> None:
     if not services.settings.web_chat_enabled:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the web chat is off")
 
