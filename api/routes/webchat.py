@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
+from api.bootstrap import Services
 from api.deps import ServicesDep
 from bot.channels import webchat
 
@@ -70,11 +72,15 @@ def chat_notices(party_id: str, services: ServicesDep, _: WebChatOn) -> ChatRepl
     return ChatReplyOut(replies=webchat.render(mailbox.take(party_id)) if mailbox else [])
 
 
+def _party_unknown(services: Services, party_id: str) -> bool:
+    with services.uow() as uow:
+        return uow.parties.get(party_id) is None
+
+
 @router.post("/messages", operation_id="chat_send")
 async def chat_send(body: ChatMessageIn, services: ServicesDep, _: WebChatOn) -> ChatReplyOut:
-    with services.uow() as uow:
-        if uow.parties.get(body.party_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no party {body.party_id}")
+    if await run_in_threadpool(_party_unknown, services, body.party_id):  # not on the loop
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no party {body.party_id}")
     msg = webchat.to_incoming(body.party_id, body.text, body.payload, body.message_id)
     replies = await services.handle(msg)
     services.relay.wake()
