@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -46,7 +47,12 @@ class WebChatMailbox:
             self._items.setdefault(out.to, []).extend(raw)
             del self._items[out.to][: -self.keep]
             return
-        key = f"dms:webchat:{out.to}"
+        # In a thread: a slow or unreachable Redis must not hold up the sender's event loop.
+        await asyncio.to_thread(self._push, out.to, raw)
+
+    def _push(self, party_id: str, raw: list[str]) -> None:
+        assert self.redis is not None
+        key = f"dms:webchat:{party_id}"
         pipe = self.redis.pipeline()
         pipe.rpush(key, *raw)
         pipe.ltrim(key, -self.keep, -1)
