@@ -79,7 +79,8 @@ class InProcessQueue:
                 if not failure.retryable or attempt == MAX_TRIES:
                     log.warning("outbound dead letter", extra={"key": out.key,
                                                                "reason": str(failure)})
-                    self.dead_letters(out, str(failure))
+                    # A database write: in a thread, off the loop the other sends run on.
+                    await asyncio.to_thread(self.dead_letters, out, str(failure))
                     return
                 await asyncio.sleep(backoff(attempt, failure) * self.backoff_scale)
 
@@ -136,6 +137,6 @@ async def deliver_job(ctx: dict[str, Any], raw: str) -> str:
     except SendFailed as failure:
         if failure.retryable and attempt < MAX_TRIES:
             raise Retry(defer=backoff(attempt, failure)) from failure
-        ctx["dead_letters"](out, str(failure))
+        await asyncio.to_thread(ctx["dead_letters"], out, str(failure))
         return "dead"
     return "sent"
