@@ -58,6 +58,7 @@ class OutboxRelay:
         self.route = route
         self.dead_letter = dead_letter
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop run() relays on
 
     def _pending(self) -> list[tuple[Notice, Party | None]]:
         with self.uow_factory() as uow:
@@ -65,31 +66,47 @@ class OutboxRelay:
             parties = uow.parties.get_many({n.party_id for n in notices})
             return [(n, parties.get(n.party_id)) for n in notices]
 
-    def _mark(self, ids: list[int]) -> None:
+    def _settle(self, unreachable: list[Outbound], ids: list[int]) -> None:
+        for out in unreachable:
+            self.dead_letter(out, f"party {out.party_id} has no channel to reach it on")
         with self.uow_factory() as uow:
             uow.outbox.mark_relayed(ids, datetime.now(UTC))
             uow.commit()
 
     async def relay_once(self) -> int:
         pending = await run_in_threadpool(self._pending)
-        outs = []
+        outs, unreachable = [], []
         for notice, party in pending:
             target = self.route(party) if party is not None else None
             if target is None:
-                self.dead_letter(to_outbound(notice, "none", ""),
-                                 f"party {notice.party_id} has no channel to reach it on")
-                continue
-            outs.append(to_outbound(notice, *target))
+                unreachable.append(to_outbound(notice, "none", ""))
+            else:
+                outs.append(to_outbound(notice, *target))
         await self.queue.enqueue_many(outs)
         if pending:
-            await run_in_threadpool(self._mark, [n.id for n, _ in pending if n.id is not None])
+            # Database writes, in a thread: the loop serves the webhooks meanwhile.
+            await run_in_threadpool(self._settle, unreachable,
+                                    [n.id for n, _ in pending if n.id is not None])
         return len(pending)
 
     def wake(self) -> None:
-        """Relay now rather than at the next tick (after a message that may have notices)."""
-        self._wake.set()
+        """Relay now rather than at the next tick (after a message that may have notices).
+        Safe from any thread: the console's plain-def endpoints call it from worker threads,
+        where an asyncio.Event must not be set directly."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # not running: the next run() relays everything pending anyway
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self, interval: float = 2.0) -> None:
+        self._loop = asyncio.get_running_loop()
         while True:
             try:
                 while await self.relay_once():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from bot.job_queue import InProcessQueue
 from bot.outbound import Outbound, SendFailed
@@ -94,3 +95,60 @@ def test_the_background_relay_picks_up_new_notices() -> None:
 
     asyncio.run(scenario())
     assert len(senders["telegram"].sent) == 1 and len(senders["whatsapp"].sent) == 1
+
+
+def test_a_wake_from_a_worker_thread_relays_at_once_and_safely() -> None:
+    """The console's plain-def endpoints wake the relay from worker threads: in debug mode
+    asyncio refuses an Event set from outside its loop, so this also proves the hand-over."""
+    store, senders, buried = world()
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        queue = InProcessQueue(senders, lambda out, why: buried.append(why))
+        relay = OutboxRelay(lambda: MemoryUnitOfWork(store), queue,
+                            channel_router(set(senders)), lambda out, why: buried.append(why))
+        task = asyncio.create_task(relay.run(interval=60))  # ticks too slow to matter
+        await asyncio.sleep(0.05)  # the first pass relays the world's three notices
+        with MemoryUnitOfWork(store) as uow:
+            uow.outbox.add(Notice("R-1", "your order is accepted"))
+            uow.commit()
+        woken_at = loop.time()
+        await asyncio.to_thread(relay.wake)
+        for _ in range(200):
+            if len(senders["whatsapp"].sent) == 2:
+                break
+            await asyncio.sleep(0.01)
+        took = loop.time() - woken_at
+        task.cancel()
+        await queue.drain()
+        return took
+
+    # Not asyncio.run: a relay stuck by an unsafe wake would hang its shutdown, not fail.
+    loop = asyncio.new_event_loop()
+    loop.set_debug(True)
+    try:
+        took = loop.run_until_complete(asyncio.wait_for(scenario(), timeout=10))
+    finally:
+        loop.close()
+    assert [o.replies[0].text for o in senders["whatsapp"].sent] == [
+        "your order is dispatched", "your order is accepted"]
+    assert took < 1.0  # not the 60 s tick
+
+
+def test_notices_for_no_channel_are_buried_off_the_event_loop() -> None:
+    store, senders, _ = world()
+    burying_threads: list[int] = []
+
+    def bury(out: Outbound, why: str) -> None:
+        burying_threads.append(threading.get_ident())
+
+    async def scenario() -> int:
+        queue = InProcessQueue(senders, bury)
+        relay = OutboxRelay(lambda: MemoryUnitOfWork(store), queue,
+                            channel_router(set(senders)), bury)
+        await relay.relay_once()
+        await queue.drain()
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(scenario())
+    assert len(burying_threads) == 1 and burying_threads[0] != loop_thread
