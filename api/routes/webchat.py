@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import Services
 from api.deps import ServicesDep
+from api.stored_values import StoredText
 from bot.channels import webchat
 
 router = APIRouter(prefix="/chat", tags=["webchat"])
@@ -32,10 +33,10 @@ class ChatPartyPublic(BaseModel):
 
 
 class ChatMessageIn(BaseModel):
-    party_id: str = Field(min_length=1, max_length=64)
+    party_id: StoredText = Field(min_length=1, max_length=64)
     text: str = Field(default="", max_length=20_000)
     payload: str | None = Field(default=None, max_length=200)
-    message_id: str | None = Field(default=None, max_length=100)
+    message_id: StoredText | None = Field(default=None, max_length=100)
 
 
 class ChatReplyOut(BaseModel):

@@ -73,3 +73,14 @@ def test_a_scheme_id_with_a_nul_in_the_url_gets_400(client: TestClient) -> None:
     res = client.put("/api/schemes/TU%00-5", headers=AUTH, json=body)
     assert res.status_code == 400, res.text  # the edge turns away any URL with a NUL
     assert res.json() == {"detail": "the URL must not contain a NUL character"}
+
+
+@pytest.mark.parametrize("body", [
+    {"party_id": "R-00\x0001", "text": "hi"},
+    {"party_id": "R-0001", "text": "hi", "message_id": "m\x001"},
+])
+def test_a_web_chat_message_the_tables_cannot_hold_gets_422_not_500(
+        client: TestClient, body: dict[str, Any]) -> None:
+    res = client.post("/chat/messages", json=body)
+    assert res.status_code == 422, res.text
+    assert "NUL" in res.text
