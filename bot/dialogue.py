@@ -92,6 +92,7 @@ class Turn:
     channel: str
     history: Mapping[str, int]
     supplier_name: str | None = None  # the name of the party's distributor, when read
+    withdrawn: tuple[str, ...] = ()  # draft SKUs the catalog no longer sells, dropped this turn
 
 
 class Dialogue:
@@ -139,9 +140,12 @@ class Dialogue:
             with self.uow_factory() as uow:
                 context = self.context(uow, party)
         turn = Turn(party, state, context.snapshot, self.clock(), msg.channel, context.history,
-                    context.supplier_name)
+                    context.supplier_name, _drop_withdrawn(state, context.snapshot))
         try:
             replies = self._route(turn, msg)
+            if turn.withdrawn:
+                replies = [Reply("No longer sold, so taken off your draft order: "
+                                 f"{', '.join(turn.withdrawn)}."), *replies]
         except DomainError as exc:
             replies = [Reply(f"Sorry, {exc}")]
         if turn.state:
@@ -161,7 +165,8 @@ class Dialogue:
         lowered = text.lower()
         if lowered.startswith("pick:"):
             MESSAGES.labels(turn.channel, "pick").inc()
-            return self._pick(turn, lowered.removeprefix("pick:").upper())
+            # As typed: SKUs keep the case the catalog gave them.
+            return self._pick(turn, text[len("pick:"):].strip())
         if turn.party.role == Role.DISTRIBUTOR:
             if lowered.startswith("ord:"):
                 MESSAGES.labels(turn.channel, "order_action").inc()
@@ -325,7 +330,7 @@ class Dialogue:
         if not pending:
             turn.state.pop("pending")
         notes: list[str] = []
-        if sku != "-" and sku in ask["candidates"]:
+        if sku != "-" and sku in ask["candidates"] and sku in turn.snapshot.products:
             self._learn(turn, ask.get("phrase", ""), sku)
             unit = ask["unit"]
             if unit is not None:
@@ -421,6 +426,8 @@ class Dialogue:
         draft = turn.state.get("draft")
         if turn.state.get("pending"):
             return [Reply("Please answer the question above first."), *self._show(turn)]
+        if turn.withdrawn:  # the shop confirms what it sees: show what is left, ask again
+            return self._show(turn)
         if not draft or not draft["lines"]:
             placed = turn.state.get("placed")
             if placed:
@@ -528,3 +535,15 @@ def _pending(item: ParsedItem) -> dict[str, Any]:
 def _draft_lines(draft: dict[str, Any]) -> tuple[DraftLine, ...]:
     return tuple(DraftLine(sku=ln["sku"], qty=Decimal(ln["qty"]), unit=ln["unit"])
                  for ln in draft["lines"])
+
+
+def _drop_withdrawn(state: State, snapshot: CatalogSnapshot) -> tuple[str, ...]:
+    """Takes off the draft the lines whose product the catalog no longer sells (deactivated
+    or removed since the line was added), and names them."""
+    draft = state.get("draft")
+    if not draft:
+        return ()
+    kept = [line for line in draft["lines"] if line["sku"] in snapshot.products]
+    withdrawn = tuple(line["sku"] for line in draft["lines"] if line not in kept)
+    draft["lines"] = kept
+    return withdrawn

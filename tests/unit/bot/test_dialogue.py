@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.resources import files
 from itertools import count
@@ -122,3 +123,41 @@ def test_a_draft_survives_between_messages_but_not_cancel(shop: Shop) -> None:
     assert shop.states.load("R-0001")["draft"]["lines"][0]["sku"] == "COKE-750"
     shop.send("cancel")
     assert shop.states.load("R-0001") == {}
+
+
+def withdraw(shop: Shop, sku: str) -> None:
+    """The catalog stops selling a product (as a re-import with active=false does)."""
+    with MemoryUnitOfWork(shop.store) as uow:
+        product = uow.products.get(sku)
+        assert product is not None
+        uow.products.upsert(replace(product, active=False))
+        uow.meta.bump_catalog_version()
+        uow.commit()
+
+
+def test_a_product_withdrawn_from_a_draft_is_taken_off_and_named(shop: Shop) -> None:
+    shop.send("2 cs coke 750, 3 cs thums up 750")
+    withdraw(shop, "COKE-750")
+    # An edit of the draft (it used to fail on the missing product).
+    reply = shop.say("make thums up 4 cases")
+    assert reply.startswith("No longer sold, so taken off your draft order: COKE-750.")
+    assert "Thums Up 750ml PET: 4 cases" in reply and "Coca-Cola" not in reply
+    assert shop.orders() == 0
+
+
+def test_yes_after_a_withdrawal_shows_what_is_left_and_asks_again(shop: Shop) -> None:
+    shop.send("2 cs coke 750, 3 cs thums up 750")
+    withdraw(shop, "COKE-750")
+    reply = shop.say("yes")
+    assert "taken off your draft order: COKE-750" in reply and "Reply YES" in reply
+    assert shop.orders() == 0  # not placed behind the shop's back
+    assert "placed" in shop.say("yes")
+    (order,) = shop.store.orders.values()
+    assert [line.sku for line in order.lines] == ["TU-750"]
+
+
+def test_a_choice_withdrawn_while_asked_is_left_out(shop: Shop) -> None:
+    shop.send("5 box maggi")
+    withdraw(shop, "MAGGI-70G")
+    reply = shop.say("Maggi 70g", payload="pick:MAGGI-70G")
+    assert "Left out '5 box maggi'." in reply
