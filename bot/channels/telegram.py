@@ -117,7 +117,8 @@ def parse_update(payload: Mapping[str, Any], bot: Bot) -> Update:
         raise BadUpdate("no update_id")
     try:
         update = Update.de_json(dict(payload), bot)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
+        # OverflowError: a date past what datetime holds ("date": 10**20)
         raise BadUpdate(f"not a Telegram update: {type(exc).__name__}") from exc
     return update
 

@@ -55,7 +55,11 @@ def test_a_contact_update_parses_with_its_owner() -> None:
     assert update.message.contact.user_id == 42
 
 
-@pytest.mark.parametrize("payload", [{}, {"update_id": "7"}, {"update_id": 7, "message": 5}])
+@pytest.mark.parametrize("payload", [
+    {}, {"update_id": "7"}, {"update_id": 7, "message": 5},
+    {"update_id": 7, "message": {"message_id": 1, "date": 10**20, "text": "hi",
+                                 "chat": {"id": 42, "type": "private"}}},
+])
 def test_what_is_not_an_update_is_refused(payload: dict[str, object]) -> None:
     with pytest.raises(BadUpdate):
         parse_update(payload, BOT)
