@@ -543,7 +543,7 @@ def _drop_withdrawn(state: State, snapshot: CatalogSnapshot) -> tuple[str, ...]:
     draft = state.get("draft")
     if not draft:
         return ()
-    kept = [line for line in draft["lines"] if line["sku"] in snapshot.products]
-    withdrawn = tuple(line["sku"] for line in draft["lines"] if line not in kept)
-    draft["lines"] = kept
+    withdrawn = tuple(ln["sku"] for ln in draft["lines"] if ln["sku"] not in snapshot.products)
+    if withdrawn:
+        draft["lines"] = [ln for ln in draft["lines"] if ln["sku"] in snapshot.products]
     return withdrawn

@@ -96,14 +96,7 @@ class OutboxRelay:
         loop = self._loop
         if loop is None or loop.is_closed():
             return  # not running: the next run() relays everything pending anyway
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._wake.set()
-        else:
-            loop.call_soon_threadsafe(self._wake.set)
+        loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self, interval: float = 2.0) -> None:
         self._loop = asyncio.get_running_loop()

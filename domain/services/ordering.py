@@ -188,7 +188,7 @@ def place_order(
     `buyer`: the retailer as the caller read it for this very request (a chat message's
     opening read), not read again; a party deactivated since then orders once more."""
 
-    ordered_by: Party | None = None  # read once, by build, in the transaction notify runs in
+    ordered_by: Party | None = None  # set once, by build (the given buyer, or read there)
 
     def build(uow: UnitOfWork) -> Order:
         nonlocal ordered_by

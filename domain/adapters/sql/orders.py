@@ -100,7 +100,7 @@ class SqlOrderRepository:
         return _order(row, self._lines([order_id])[order_id])
 
     def by_draft(self, draft_id: str) -> Order | None:
-        # Asked before every order is placed, and nearly always answered "none".
+        # Asked after a confirmation the draft's unique key refused: who placed it first.
         order_id = run_statement(self.session, _ORDER_BY_DRAFT, {"b_draft": draft_id}).scalar()
         return self.get(int(order_id)) if order_id is not None else None
 
