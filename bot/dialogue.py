@@ -143,11 +143,11 @@ class Dialogue:
                     context.supplier_name, _drop_withdrawn(state, context.snapshot))
         try:
             replies = self._route(turn, msg)
-            if turn.withdrawn:
-                replies = [Reply("No longer sold, so taken off your draft order: "
-                                 f"{', '.join(turn.withdrawn)}."), *replies]
         except DomainError as exc:
             replies = [Reply(f"Sorry, {exc}")]
+        if turn.withdrawn:  # dropped from the saved draft whatever the turn did: say so
+            replies = [Reply("No longer sold, so taken off your draft order: "
+                             f"{', '.join(turn.withdrawn)}."), *replies]
         if turn.state:
             turn.state["answered"] = {"key": msg.dedup_key,
                                       "replies": [r.to_json() for r in replies]}
