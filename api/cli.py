@@ -65,6 +65,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from domain.adapters.database import migrate
 
     settings = Settings()
+    if args.workers > 1 and not settings.REDIS_URL:
+        # Without Redis each process keeps its own drafts and locks: a shop's YES could land
+        # on a process that never saw its order.
+        print(f"--workers {args.workers} needs REDIS_URL: the worker processes share "
+              "conversation state, locks and the reply cache through Redis. Set REDIS_URL, "
+              "or serve with one worker.", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
     migrate(settings.DATABASE_URL)
     os.environ["DMS_CONFIGURE_LOGGING"] = "1"  # worker processes set up logging as we did
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

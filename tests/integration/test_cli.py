@@ -71,3 +71,14 @@ def test_tokens_are_created_and_revoked(capsys: pytest.CaptureFixture[str]) -> N
     assert "token 1 (manager)" in out and "dms_" in out
     assert main(["tokens", "revoke", "1"]) == 0
     assert main(["tokens", "revoke", "1"]) == 1
+
+
+def test_several_workers_without_redis_are_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each process would keep its own drafts: a YES could reach one that never saw the order.
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert main(["serve", "--workers", "2", "--port", "1"]) == 2
+    assert "--workers 2 needs REDIS_URL" in capsys.readouterr().err
+    assert main(["serve", "--workers", "0", "--port", "1"]) == 2
+    assert "at least 1" in capsys.readouterr().err
