@@ -1,7 +1,10 @@
 """Moves committed notices from the outbox to the outbound queue, on the party's channel.
 
-Enqueue first, mark relayed after: a crash in between re-enqueues, and the queue drops the
-repeat by its key, so a notice is neither lost nor sent twice.
+Claim, enqueue, mark relayed, each committed on its own. The claim keeps the other app
+processes' relays off the rows while this one enqueues them. A crash after the claim leaves the
+rows to the next relay once the claim's lease runs out; a crash after the enqueue re-enqueues
+them then, and the queue drops the repeat by its key. So a notice is neither lost nor sent
+twice.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +26,8 @@ from domain.services.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger("dms.outbox")
 
+# Far longer than an enqueue takes; how long notices wait when their relay died holding them.
+CLAIM_LEASE = timedelta(seconds=60)
 # party -> (channel, address) or None when the party can be reached on no channel
 Router = Callable[[Party], tuple[str, str] | None]
 
@@ -60,11 +65,18 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop run() relays on
 
-    def _pending(self) -> list[tuple[Notice, Party | None]]:
+    def _claim(self) -> list[tuple[Notice, Party | None]]:
+        now = datetime.now(UTC)
         with self.uow_factory() as uow:
-            notices = uow.outbox.pending()
+            notices = uow.outbox.claim(now, now + CLAIM_LEASE)
             parties = uow.parties.get_many({n.party_id for n in notices})
+            uow.commit()
             return [(n, parties.get(n.party_id)) for n in notices]
+
+    def _release(self, ids: list[int]) -> None:
+        with self.uow_factory() as uow:
+            uow.outbox.release(ids)
+            uow.commit()
 
     def _settle(self, unreachable: list[Outbound], ids: list[int]) -> None:
         for out in unreachable:
@@ -74,20 +86,27 @@ class OutboxRelay:
             uow.commit()
 
     async def relay_once(self) -> int:
-        pending = await run_in_threadpool(self._pending)
+        claimed = await run_in_threadpool(self._claim)
+        if not claimed:
+            return 0
+        ids = [n.id for n, _ in claimed if n.id is not None]
         outs, unreachable = [], []
-        for notice, party in pending:
+        for notice, party in claimed:
             target = self.route(party) if party is not None else None
             if target is None:
                 unreachable.append(to_outbound(notice, "none", ""))
             else:
                 outs.append(to_outbound(notice, *target))
-        await self.queue.enqueue_many(outs)
-        if pending:
-            # Database writes, in a thread: the loop serves the webhooks meanwhile.
-            await run_in_threadpool(self._settle, unreachable,
-                                    [n.id for n, _ in pending if n.id is not None])
-        return len(pending)
+        try:
+            await self.queue.enqueue_many(outs)
+        except BaseException:
+            # Not queued: free them for the next tick rather than for the lease's end.
+            with contextlib.suppress(Exception):
+                await run_in_threadpool(self._release, ids)
+            raise
+        # Database writes, in a thread: the loop serves the webhooks meanwhile.
+        await run_in_threadpool(self._settle, unreachable, ids)
+        return len(claimed)
 
     def wake(self) -> None:
         """Relay now rather than at the next tick (after a message that may have notices).

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Generic, NamedTuple, Self, TypeVar
 
 from domain.errors import Conflict
 from domain.model.catalog import Product
@@ -55,7 +55,7 @@ class MemoryStore:
     stock: dict[tuple[str, str], StockLevel] = field(default_factory=dict)
     moves: list[tuple[str, str, int, str, str, datetime]] = field(default_factory=list)
     alerts: dict[str, str] = field(default_factory=dict)
-    outbox: dict[int, tuple[Notice, bool]] = field(default_factory=dict)
+    outbox: dict[int, OutboxItem] = field(default_factory=dict)
     tokens: dict[int, tuple[str, str, bool]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     aliases: dict[tuple[str, str | None], LearnedAlias] = field(default_factory=dict)
@@ -289,20 +289,39 @@ class MemoryAlertStore:
         self.items.pop(key, None)
 
 
+class OutboxItem(NamedTuple):
+    notice: Notice
+    relayed: bool = False
+    claimed_until: datetime | None = None
+
+
 class MemoryOutbox:
-    def __init__(self, items: dict[int, tuple[Notice, bool]]) -> None:
-        self.items = items  # id -> (notice, relayed)
+    def __init__(self, items: dict[int, OutboxItem]) -> None:
+        self.items = items
 
     def add(self, notice: Notice) -> None:
         notice_id = max(self.items, default=0) + 1
-        self.items[notice_id] = (replace(notice, id=notice_id), False)
+        self.items[notice_id] = OutboxItem(replace(notice, id=notice_id))
 
     def pending(self, limit: int = 100) -> builtins.list[Notice]:
-        return [n for _, (n, done) in sorted(self.items.items()) if not done][:limit]
+        return [item.notice for _, item in sorted(self.items.items())
+                if not item.relayed][:limit]
+
+    def claim(self, now: datetime, lease_until: datetime, limit: int = 100
+              ) -> builtins.list[Notice]:
+        free = [(i, item) for i, item in sorted(self.items.items()) if not item.relayed
+                and (item.claimed_until is None or item.claimed_until < now)][:limit]
+        for notice_id, item in free:
+            self.items[notice_id] = item._replace(claimed_until=lease_until)
+        return [item.notice for _, item in free]
+
+    def release(self, ids: builtins.list[int]) -> None:
+        for notice_id in ids:
+            self.items[notice_id] = self.items[notice_id]._replace(claimed_until=None)
 
     def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None:
         for notice_id in ids:
-            self.items[notice_id] = (self.items[notice_id][0], True)
+            self.items[notice_id] = self.items[notice_id]._replace(relayed=True)
 
 
 class MemoryInboundLog:

@@ -206,6 +206,8 @@ class OutboxRow(SQLModel, table=True):
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime
     relayed_at: datetime | None = Field(default=None, index=True)
+    # A relay that has taken the row to enqueue it; others leave it alone until then.
+    claimed_until: datetime | None = None
 
 
 class LearnedAliasRow(SQLModel, table=True):

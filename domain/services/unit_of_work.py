@@ -133,7 +133,17 @@ class Outbox(Protocol):
 
     def add(self, notice: Notice) -> None: ...
     def pending(self, limit: int = 100) -> builtins.list[Notice]:
-        """Unrelayed notices, oldest first, locked against other relays where supported."""
+        """Unrelayed notices, oldest first (claimed or not)."""
+        ...
+
+    def claim(self, now: datetime, lease_until: datetime, limit: int = 100
+              ) -> builtins.list[Notice]:
+        """Unrelayed notices no other relay holds, oldest first, held until `lease_until`
+        once the unit commits: a relay that dies holding them frees them when it runs out."""
+        ...
+
+    def release(self, ids: builtins.list[int]) -> None:
+        """Lets go of claimed notices that were not relayed, for the next relay to take."""
         ...
 
     def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None: ...

@@ -114,7 +114,7 @@ def test_catalog_version_counts_imports(uow: SqlUnitOfWork) -> None:
 def test_migrations_are_at_head(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     engine.dispose()
 
 

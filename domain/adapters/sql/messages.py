@@ -95,10 +95,33 @@ class SqlOutbox:
     def pending(self, limit: int = 100) -> builtins.list[Notice]:
         query = (select(OutboxRow).where(col(OutboxRow.relayed_at).is_(None))
                  .order_by(col(OutboxRow.id)).limit(limit))
-        if self.session.get_bind().dialect.name == "postgresql":
-            # Several app processes relay at once: each takes rows the others have not.
-            query = query.with_for_update(skip_locked=True)
         return [Notice.from_json(r.party_id, r.body, r.id) for r in self.session.exec(query)]
+
+    def claim(self, now: datetime, lease_until: datetime, limit: int = 100
+              ) -> builtins.list[Notice]:
+        free = (col(OutboxRow.relayed_at).is_(None)
+                & (col(OutboxRow.claimed_until).is_(None)
+                   | (col(OutboxRow.claimed_until) < now)))
+        ids = sa_select(col(OutboxRow.id)).where(free).order_by(col(OutboxRow.id)).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Several relays claim at once: each takes rows the others have not locked, and a
+            # row another has claimed and committed meanwhile fails `free` on its recheck.
+            ids = ids.with_for_update(skip_locked=True)
+        # A CTE, run once: as `id IN (subquery)` PostgreSQL may rescan the subquery, whose
+        # recheck then skips the rows this statement just claimed and takes more than `limit`.
+        picked = ids.cte("picked")
+        rows = self.session.execute(
+            update(OutboxRow).where(col(OutboxRow.id) == picked.c.id, free)
+            .values(claimed_until=lease_until)
+            .returning(col(OutboxRow.id), col(OutboxRow.party_id), col(OutboxRow.body)))
+        return sorted((Notice.from_json(party_id, body, notice_id)
+                       for notice_id, party_id, body in rows), key=lambda n: n.id or 0)
+
+    def release(self, ids: builtins.list[int]) -> None:
+        if ids:
+            self.session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(ids),
+                                                         col(OutboxRow.relayed_at).is_(None))
+                                 .values(claimed_until=None))
 
     def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None:
         if ids:
