@@ -17,6 +17,7 @@ from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.twilio_whatsapp import TwilioSender
 from bot.channels.whatsapp_cloud import CloudSender, Template, service_window
 from bot.outbound import ChannelSender
+from bot.send_progress import send_progress
 from domain.services.unit_of_work import UnitOfWorkFactory
 
 Hook = Callable[[], Awaitable[None]]
@@ -34,15 +35,17 @@ class Channels:
 def build_channels(settings: Settings, uow_factory: UnitOfWorkFactory,
                    http: httpx.AsyncClient, redis: Redis | None = None) -> Channels:
     channels = Channels()
+    # How far each multi-piece send got, shared by the workers: a retry repeats no piece.
+    progress = send_progress(redis)
     if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and \
             settings.TWILIO_WHATSAPP_FROM:
         channels.senders["whatsapp"] = TwilioSender(
             http, settings.TWILIO_API_BASE_URL, settings.TWILIO_ACCOUNT_SID,
-            settings.TWILIO_AUTH_TOKEN, settings.TWILIO_WHATSAPP_FROM)
+            settings.TWILIO_AUTH_TOKEN, settings.TWILIO_WHATSAPP_FROM, progress)
     if settings.TELEGRAM_BOT_TOKEN:
         telegram = TelegramChannel(
             build_application(settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_API_BASE_URL),
-            uow_factory, settings.TELEGRAM_CHAT_INTERVAL_SECONDS)
+            uow_factory, settings.TELEGRAM_CHAT_INTERVAL_SECONDS, progress)
         channels.handles["telegram"] = telegram
         channels.senders["telegram"] = telegram.sender
         channels.startups.append(telegram.start)
@@ -55,5 +58,6 @@ def build_channels(settings: Settings, uow_factory: UnitOfWorkFactory,
             http, base_url=settings.GRAPH_API_BASE_URL, version=settings.GRAPH_API_VERSION,
             phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID, token=settings.WHATSAPP_TOKEN,
             window=window, template=Template(settings.WHATSAPP_TEMPLATE_NAME,
-                                             settings.WHATSAPP_TEMPLATE_LANGUAGE))
+                                             settings.WHATSAPP_TEMPLATE_LANGUAGE),
+            progress=progress)
     return channels

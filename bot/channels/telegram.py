@@ -33,11 +33,12 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.telegram_rendering import SHARE_CONTACT, render
+from bot.channels.telegram_rendering import SHARE_CONTACT, Piece, render
 from bot.job_queue import OutboundQueue
-from bot.messages import Button, IncomingMessage, Reply
+from bot.messages import Button, Document, IncomingMessage, Reply
 from bot.outbound import Outbound, SendFailed
 from bot.replies import HELP_TEXT
+from bot.send_progress import InMemorySendProgress, SendProgress, Step, run_steps
 from domain.model.party import Party
 from domain.services.unit_of_work import UnitOfWorkFactory
 
@@ -152,13 +153,14 @@ class TelegramSender:
     """Sends an Outbound's replies to a Telegram chat (out.to is the chat id)."""
 
     channel = CHANNEL
-    _PROGRESS_LIMIT = 1024
+    _CHATS_LIMIT = 1024
 
-    def __init__(self, bot: Bot, per_chat_interval: float = 1.0) -> None:
+    def __init__(self, bot: Bot, per_chat_interval: float = 1.0,
+                 progress: SendProgress | None = None) -> None:
         self.bot = bot
-        # Pieces already delivered per Outbound key, so a retry after a partial send
-        # (piece 2 of 3 failed) does not repeat pieces the user has already received.
-        self._progress: OrderedDict[str, int] = OrderedDict()
+        # Steps already delivered per Outbound key, so a retry after a partial send (piece 2
+        # of 3 failed) does not repeat pieces the user has already received.
+        self.progress = progress or InMemorySendProgress()
         # Telegram allows about one message a second into one chat; AIORateLimiter covers
         # groups and the global 30/s, this spaces sends to a private chat.
         self.per_chat_interval = per_chat_interval
@@ -170,7 +172,7 @@ class TelegramSender:
         slot = max(now, self._next_slot.get(chat_id, now))
         self._next_slot[chat_id] = slot + self.per_chat_interval
         self._next_slot.move_to_end(chat_id)
-        while len(self._next_slot) > self._PROGRESS_LIMIT:
+        while len(self._next_slot) > self._CHATS_LIMIT:
             self._next_slot.popitem(last=False)
         if slot > now:
             await asyncio.sleep(slot - now)
@@ -180,38 +182,35 @@ class TelegramSender:
             chat_id = int(out.to)
         except ValueError as exc:
             raise SendFailed(f"not a Telegram chat id: {out.to!r}", retryable=False) from exc
-        pieces = [piece for reply in out.replies for piece in render(reply)]
-        done = self._progress.get(out.key, 0)
-        for number, piece in enumerate(pieces[done:], start=done + 1):
-            await self._wait_for_slot(chat_id)
-            try:
-                await self.bot.send_message(chat_id, piece.html, parse_mode=ParseMode.HTML,
-                                            reply_markup=piece.markup)
-            except TelegramError as exc:
-                raise failure(exc) from exc
-            except RuntimeError as exc:
-                # PTB's HTTP client was shut down (app stopping): record it, don't lose it.
-                raise SendFailed(f"telegram client closed: {exc}", retryable=False) from exc
-            self._remember(out.key, number)
-        # Files (a long statement as CSV) follow their reply's text, once per message.
-        for reply in out.replies:
-            if reply.document is not None:
-                doc = reply.document
-                try:
-                    await self.bot.send_document(
-                        chat_id, InputFile(doc.content.encode("utf-8"), filename=doc.filename),
-                        filename=doc.filename)
-                except TelegramError as exc:
-                    raise failure(exc) from exc
-                except RuntimeError as exc:
-                    raise SendFailed(f"telegram client closed: {exc}", retryable=False) from exc
-        self._progress.pop(out.key, None)
 
-    def _remember(self, key: str, sent: int) -> None:
-        self._progress[key] = sent
-        self._progress.move_to_end(key)
-        while len(self._progress) > self._PROGRESS_LIMIT:
-            self._progress.popitem(last=False)
+        def text(piece: Piece) -> Step:
+            async def step() -> None:
+                await self._wait_for_slot(chat_id)
+                await self._call(self.bot.send_message(
+                    chat_id, piece.html, parse_mode=ParseMode.HTML, reply_markup=piece.markup))
+            return step
+
+        def document(doc: Document) -> Step:
+            async def step() -> None:
+                await self._call(self.bot.send_document(
+                    chat_id, InputFile(doc.content.encode("utf-8"), filename=doc.filename),
+                    filename=doc.filename))
+            return step
+
+        # Files (a long statement as CSV) follow the replies' text.
+        steps = [text(piece) for reply in out.replies for piece in render(reply)]
+        steps += [document(r.document) for r in out.replies if r.document is not None]
+        await run_steps(self.progress, out.key, steps)
+
+    @staticmethod
+    async def _call(request: Awaitable[object]) -> None:
+        try:
+            await request
+        except TelegramError as exc:
+            raise failure(exc) from exc
+        except RuntimeError as exc:
+            # PTB's HTTP client was shut down (app stopping): record it, don't lose it.
+            raise SendFailed(f"telegram client closed: {exc}", retryable=False) from exc
 
 
 def failure(exc: TelegramError) -> SendFailed:
@@ -237,10 +236,10 @@ class TelegramChannel:
     """The adapter the webhook route hands updates to; also owns the bot's lifecycle."""
 
     def __init__(self, application: TelegramApplication, uow_factory: UnitOfWorkFactory,
-                 per_chat_interval: float = 1.0) -> None:
+                 per_chat_interval: float = 1.0, progress: SendProgress | None = None) -> None:
         self.application = application
         self.uow_factory = uow_factory
-        self.sender = TelegramSender(application.bot, per_chat_interval)
+        self.sender = TelegramSender(application.bot, per_chat_interval, progress)
 
     @property
     def bot(self) -> Bot:

@@ -15,6 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.messages import IncomingMessage, Reply
 from bot.outbound import Outbound, SendFailed
+from bot.send_progress import InMemorySendProgress, SendProgress, Step, run_steps
 
 MAX_CHARS = 1600
 CHANNEL = "whatsapp"
@@ -90,23 +91,32 @@ class TwilioSender:
     channel = CHANNEL
 
     def __init__(self, http: httpx.AsyncClient, base_url: str, account_sid: str,
-                 auth_token: str, from_number: str) -> None:
+                 auth_token: str, from_number: str, progress: SendProgress | None = None
+                 ) -> None:
         self.http = http
         self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self.auth = (account_sid, auth_token)
         self.from_ = from_number if from_number.startswith("whatsapp:") else (
             f"whatsapp:{from_number}")
+        # Pieces already sent per Outbound key: a retry does not repeat them.
+        self.progress = progress or InMemorySendProgress()
 
     async def send(self, out: Outbound) -> None:
-        for reply in out.replies:
-            for piece in split_text(render_text(reply)):
-                try:
-                    res = await self.http.post(self.url, auth=self.auth, data={
-                        "From": self.from_, "To": f"whatsapp:{out.to}", "Body": piece})
-                except httpx.HTTPError as exc:
-                    raise SendFailed(f"twilio unreachable: {type(exc).__name__}") from exc
-                if res.status_code == 429 or res.status_code >= 500:
-                    raise SendFailed(f"twilio answered {res.status_code}")
-                if res.status_code >= 400:
-                    raise SendFailed(f"twilio refused: {res.status_code} {res.text[:200]}",
-                                     retryable=False)
+        def step(to: str, body: str) -> Step:
+            return lambda: self._post(to, body)
+
+        await run_steps(self.progress, out.key, [
+            step(out.to, piece) for reply in out.replies
+            for piece in split_text(render_text(reply))])
+
+    async def _post(self, to: str, body: str) -> None:
+        try:
+            res = await self.http.post(self.url, auth=self.auth, data={
+                "From": self.from_, "To": f"whatsapp:{to}", "Body": body})
+        except httpx.HTTPError as exc:
+            raise SendFailed(f"twilio unreachable: {type(exc).__name__}") from exc
+        if res.status_code == 429 or res.status_code >= 500:
+            raise SendFailed(f"twilio answered {res.status_code}")
+        if res.status_code >= 400:
+            raise SendFailed(f"twilio refused: {res.status_code} {res.text[:200]}",
+                             retryable=False)

@@ -31,6 +31,7 @@ from redis import Redis
 from bot.channels.twilio_whatsapp import render_text, split_text
 from bot.messages import Button, IncomingMessage, Reply
 from bot.outbound import Outbound, SendFailed
+from bot.send_progress import InMemorySendProgress, SendProgress, Step, run_steps
 
 log = logging.getLogger("dms.whatsapp_cloud")
 
@@ -364,33 +365,48 @@ class CloudSender:
 
     def __init__(self, http: httpx.AsyncClient, *, base_url: str, version: str,
                  phone_number_id: str, token: str, window: ServiceWindow, template: Template,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 progress: SendProgress | None = None) -> None:
         self.http = http
         self.url = f"{base_url.rstrip('/')}/{version}/{phone_number_id}/messages"
         self.headers = {"Authorization": f"Bearer {token}"}
         self.window = window
         self.template = template
         self.clock = clock
+        self.progress = progress or InMemorySendProgress()
 
     async def send(self, out: Outbound) -> None:
         if not out.replies:
             return
+        # (reply index, message): a retry resumes at the first message not yet sent.
+        messages = [(n, message) for n, reply in enumerate(out.replies)
+                    for message in render(reply)]
         last = await asyncio.to_thread(self.window.last_inbound, out.to)
         if last is None or self.clock() - last >= WINDOW_SECONDS:
-            await self._post(out.to, self._template(out.replies))
+            await self._template_from(out, messages)
             return
-        for n, reply in enumerate(out.replies):
-            for message in render(reply):
-                try:
-                    await self._post(out.to, message)
-                except WindowClosed:
-                    # Meta's clock disagrees with ours (a customer message that reached us
-                    # late, say): what is left goes as the template.
-                    log.info("whatsapp_cloud window closed at Meta; sending the template",
-                             extra={"to": masked(out.to), "key": out.key})
-                    await asyncio.to_thread(self.window.forget, out.to)
-                    await self._post(out.to, self._template(out.replies[n:]))
-                    return
+
+        def step(message: dict[str, Any]) -> Step:
+            return lambda: self._post(out.to, message)
+
+        try:
+            await run_steps(self.progress, out.key, [step(m) for _, m in messages])
+        except WindowClosed:
+            # Meta's clock disagrees with ours (a customer message that reached us late, say):
+            # what is left goes as the template.
+            log.info("whatsapp_cloud window closed at Meta; sending the template",
+                     extra={"to": masked(out.to), "key": out.key})
+            await asyncio.to_thread(self.window.forget, out.to)
+            await self._template_from(out, messages)
+
+    async def _template_from(self, out: Outbound,
+                             messages: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """The replies not yet sent in full, as one template message."""
+        done = await self.progress.done(out.key)
+        first = messages[done][0] if done < len(messages) else len(out.replies)
+        if first < len(out.replies):
+            await self._post(out.to, self._template(out.replies[first:]))
+        await self.progress.clear(out.key)
 
     def _template(self, replies: Sequence[Reply]) -> dict[str, Any]:
         return template_message(replies, self.template.name, self.template.language)
