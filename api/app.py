@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -21,11 +22,16 @@ from api.routes import telegram as telegram_routes
 from api.routes import whatsapp_cloud as whatsapp_cloud_routes
 from api.routes.admin import ledger, orders, schemes, stock
 from api.settings import Settings
+from api.validation_errors import validation_failed
 from bot.locks import SenderBusy
 from bot.observability import configure_logging, register_secret
 from domain.errors import Conflict, DomainError, Forbidden, NotFound
 
 log = logging.getLogger("dms.app")
+
+# Far above any webhook, chat message or console body (a scheme, a simulation), and read before
+# any token is checked: a bigger body is refused with 413 as it arrives.
+MAX_BODY_BYTES = 1_000_000
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -49,7 +55,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 await wired.stop()
 
     app = FastAPI(title="chat-dms", version="0.1.0", lifespan=lifespan,
-                  description="A distribution management system that lives in chat.")
+                  description="A distribution management system that lives in chat.",
+                  max_body_size=MAX_BODY_BYTES)
     for router in (health.router, metrics.router, webhooks.router, webchat.router, orders.router,
                    ledger.router, stock.router, schemes.router, whatsapp_cloud_routes.router,
                    telegram_routes.router):
@@ -63,6 +70,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 
 def _error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_failed)
+
     def unavailable(reason: str) -> JSONResponse:
         # 503 + Retry-After makes Twilio and Telegram deliver the message again later.
         return JSONResponse({"detail": reason}, status_code=503, headers={"Retry-After": "5"})
