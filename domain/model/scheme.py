@@ -50,6 +50,9 @@ SLAB_NUMBERS: dict[str, Decimals] = {
     "min_qty": QUANTITY, "free_qty": QUANTITY, "min_value": MONEY, "amount_off": MONEY,
     "price": MONEY,
 }
+# Thresholds and free quantities count in the column's places; amounts may carry fractions of
+# a paisa, since pricing rounds once per line.
+EXACT_PLACES = frozenset({"min_qty", "free_qty", "min_value"})
 
 
 @dataclass(frozen=True)
@@ -399,10 +402,19 @@ def scheme_storage_problems(scheme: Scheme) -> list[tuple[str, str]]:
                   (f"slabs[{i}].free_unit", slab.free_unit, None)]
     problems = [(path, reason) for path, value, limit in texts
                 if value is not None and (reason := text_problem(value, limit)) is not None]
+    if "/" in scheme.id:
+        # The console addresses a scheme as /api/schemes/{id}: one with a slash is unreachable.
+        problems.append(("id", "must not contain '/'"))
     for i, slab in enumerate(scheme.slabs):
         for key, column in SLAB_NUMBERS.items():
             number: Decimal | None = getattr(slab, key)
-            if number is not None and (reason := column.size_problem(number)) is not None:
+            if number is None:
+                continue
+            reason = column.size_problem(number)
+            if reason is None and key in EXACT_PLACES:
+                # A threshold of 1e-30 made a recursive slab apply 10^30 times.
+                reason = column.places_problem(number)
+            if reason is not None:
                 problems.append((f"slabs[{i}].{key}", reason))
     return problems
 

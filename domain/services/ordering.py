@@ -10,7 +10,7 @@ from decimal import Decimal
 from domain.commands import DraftLine, PlaceOrder
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.model.catalog import Product
-from domain.model.field_limits import BASE_UNITS_MAX, MONEY
+from domain.model.field_limits import BASE_UNITS_MAX, MONEY, QUANTITY
 from domain.model.money import format_rupees, round_money
 from domain.model.notice import Notice
 from domain.model.order import Order, OrderLine
@@ -46,6 +46,12 @@ def check_storable(priced: PricedOrder) -> None:
     if MONEY.size_problem(priced.gross) is not None:
         raise InvalidInput(f"this order comes to {format_rupees(priced.gross)}, more than one "
                            "order can hold; please split it or check the quantities")
+    for free in priced.free:
+        # A scheme's free goods are checked nowhere else: a recursive slab can give millions.
+        if free.qty_base > BASE_UNITS_MAX or QUANTITY.size_problem(Decimal(free.qty)):
+            raise InvalidInput(f"a scheme on this order ({free.scheme_name}) gives more free "
+                               "goods than one order line can hold; please check the "
+                               "quantities or ask your distributor")
 
 
 def buyer_for(party: Party, on: datetime) -> Buyer:

@@ -39,8 +39,13 @@ def scheme_claims(uow: UnitOfWork, distributor_id: str, start: date, end: date,
     for order in uow.orders.for_distributor(distributor_id, CLAIMABLE, limit=100_000):
         if not start <= order.created_at.date() <= end:
             continue
+        # A paid line names the free goods its scheme gave as a saving too (the shop is
+        # shown it); the free line carries that value, so it is counted there only.
+        giving_free = {sid for line in order.lines if line.free for sid, _ in line.savings}
         for line in order.lines:
             for scheme_id, saving in line.savings:
+                if not line.free and scheme_id in giving_free:
+                    continue
                 claim = claims.setdefault(scheme_id, SchemeClaim(scheme_id))
                 claim.orders.add(order.number or "")
                 if line.free:

@@ -165,6 +165,32 @@ def test_claims_report_what_the_distributor_gave_away(client: TestClient, phone:
     colgate_claim = by_id["COLGATE-12+1"]
     assert colgate_claim["free_units"] == {"COLGATE-ST-100": 3}
     assert Decimal(colgate_claim["free_value"]) > 0
+    # Counted once, as free goods: the paid line's saving for them is no discount.
+    assert colgate_claim["discount"] == "0.00"
+    assert colgate_claim["total"] == colgate_claim["free_value"]
     csv_text = client.get(f"/api/claims/schemes?distributor_id=D-001&from={today}&to={today}"
                           "&format=csv", headers=AUTH).text
     assert csv_text.startswith("scheme,orders,discount,free_goods,free_value,claim")
+
+
+def test_inline_schemes_past_the_limits_are_refused_before_pricing(client: TestClient) -> None:
+    lines = [{"sku": "TU-750", "qty": 10, "unit": "case"}]
+    for slab, field in (({"min_qty": 1e300, "percent": 5}, "schemes[0].slabs[0].min_qty"),
+                        ({"min_qty": 1e-300, "percent": 5}, "schemes[0].slabs[0].min_qty")):
+        res = client.post("/api/schemes/simulate", headers=AUTH, json={
+            "lines": lines, "schemes": [{"id": "A", "kind": "discount", "recursive": True,
+                                         "scope": {"skus": ["TU-750"]}, "slabs": [slab]}]})
+        assert res.status_code == 422, res.text
+        assert res.json()["detail"]["field"] == field
+
+
+def test_a_scheme_giving_more_free_goods_than_a_line_holds_is_a_polite_refusal(
+        client: TestClient, phone: Phone) -> None:
+    flood = scheme(id="TU-FLOOD", name="Thums Up: a flood", kind="free_goods",
+                   scope={"skus": ["TU-750"], "brands": [], "categories": []},
+                   slabs=[{"min_qty": 1, "unit": "case", "free_qty": 99_999_999_999,
+                           "recursive": True}])
+    assert client.post("/api/schemes", headers=AUTH, json=flood).status_code == 201
+    reply = phone.say("2 cs thums up 750")
+    assert "more free goods than one order line can hold" in reply
+    assert "Thums Up: a flood" in reply

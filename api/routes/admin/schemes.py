@@ -146,9 +146,15 @@ def simulate(body: SimulateBody, services: ServicesDep, _: ReaderDep) -> dict[st
     index = snapshot.scheme_index
     if body.schemes is not None:
         try:
-            index = SchemeIndex([scheme_from_dict(s) for s in body.schemes])
+            inline = [scheme_from_dict(s) for s in body.schemes]
         except InvalidInput as exc:
             raise _invalid(exc) from None
+        # What a stored scheme must pass: out-of-range thresholds break pricing here too.
+        for i, scheme in enumerate(inline):
+            for field, reason in scheme_storage_problems(scheme)[:1]:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                    {"field": f"schemes[{i}].{field}", "reason": reason})
+        index = SchemeIndex(inline)
     buyer = Buyer(on=body.on or datetime.now(UTC).date(),
                   role=party.role.value if party else body.role,
                   region=party.region if party else body.region,

@@ -225,6 +225,15 @@ SCHEMES_THE_TABLES_CANNOT_HOLD = [
      ("slabs[0].amount_off", "must have at most 12 digits before the decimal point")),
     ({"kind": "fixed_price", "slabs": [{"min_qty": 10**11, "price": 30}]},
      ("slabs[0].min_qty", "must have at most 11 digits before the decimal point")),
+    # Applied once per threshold reached: a tiny one made pricing overflow.
+    ({"kind": "free_goods", "recursive": True,
+      "slabs": [{"min_qty": 1e-30, "unit": "case", "free_qty": 1}]},
+     ("slabs[0].min_qty", "must have at most 3 decimal places")),
+    ({"recursive": True, "slabs": [{"min_value": 1e-30, "amount_off": 1}]},
+     ("slabs[0].min_value", "must have at most 2 decimal places")),
+    ({"kind": "free_goods", "slabs": [{"min_qty": 1, "free_qty": 0.0001}]},
+     ("slabs[0].free_qty", "must have at most 3 decimal places")),
+    ({"id": "TU/5"}, ("id", "must not contain '/'")),
 ]
 
 
