@@ -14,7 +14,8 @@ from fractions import Fraction
 from domain.commands import RecordNote
 from domain.errors import InvalidInput, NotFound
 from domain.model.catalog import Product
-from domain.model.money import round_money
+from domain.model.field_limits import MONEY
+from domain.model.money import format_rupees, round_money
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Party
 from domain.model.scheme import Scheme
@@ -63,7 +64,8 @@ def settlement_amount(scheme: Scheme, got: Delivered, catalog: Mapping[str, Prod
     if slab.percent is not None:
         return round_money(got.value * slab.percent / 100)
     if slab.amount_off is not None:
-        return round_money(slab.amount_off * units)
+        # As on an invoice, money off stops at what the goods were worth.
+        return round_money(min(slab.amount_off * units, got.value))
     if slab.price is not None:
         return round_money(sum((max(catalog[s].price - slab.price, Decimal(0)) * q
                                 for s, q in got.base_qty.items() if s in catalog),
@@ -121,6 +123,12 @@ def settle_scheme(factory: UnitOfWorkFactory, scheme_id: str, catalog: Mapping[s
                                        catalog)
             if amount > 0:
                 earned.append((party, amount))
+    # Every note is checked before any is written: a refusal half-way would leave some
+    # parties credited and the rest not.
+    for party, amount in earned:
+        if (problem := MONEY.size_problem(amount)) is not None:
+            raise InvalidInput(f"{party.id} would be credited {format_rupees(amount)}, more "
+                               f"than a ledger entry holds ({problem}); nothing was settled")
     done = []
     for party, amount in earned:
         posted = record_note(RecordNote(

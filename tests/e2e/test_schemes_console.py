@@ -194,3 +194,30 @@ def test_a_scheme_giving_more_free_goods_than_a_line_holds_is_a_polite_refusal(
     reply = phone.say("2 cs thums up 750")
     assert "more free goods than one order line can hold" in reply
     assert "Thums Up: a flood" in reply
+
+
+def test_a_settlement_too_large_for_one_party_credits_no_one(
+        client: TestClient, settings: Settings) -> None:
+    start, end = TODAY - timedelta(days=40), TODAY - timedelta(days=10)
+    deliver_orders(settings, "R-0001", "LIMCA-750", [1], start + timedelta(days=3))
+    deliver_orders(settings, "R-0002", "LIMCA-750", [2], start + timedelta(days=3))
+    window = {"from": start.isoformat(), "to": end.isoformat()}
+    scope = {"skus": ["LIMCA-750"], "brands": [], "categories": []}
+    # Paid as the free goods' value: 2e10 bottles at 38.00 fit a ledger entry (R-0001, one
+    # case), twice that does not (R-0002, two): nothing may be written for either.
+    huge = scheme(id="QPS-HUGE", name="Limca: a fortune", kind="free_goods", cumulative=True,
+                  scope=scope, valid=window, recursive=True,
+                  slabs=[{"min_qty": 24, "unit": "bottle", "free_qty": 20_000_000_000}])
+    assert client.post("/api/schemes", headers=AUTH, json=huge).status_code == 201
+    res = client.post("/api/schemes/QPS-HUGE/settle", headers=AUTH)
+    assert res.status_code == 422 and "nothing was settled" in res.json()["detail"]
+    for party in ("R-0001", "R-0002"):
+        statement = admin(client, f"/api/parties/{party}/statement?from={start.isoformat()}")
+        assert statement["entries"] == []
+    # Money off a bottle stops at what the bottles were worth: 1 case x 24 x 38.00.
+    rich = scheme(id="QPS-RICH", name="Limca: 50 off a bottle", cumulative=True, scope=scope,
+                  valid=window, slabs=[{"min_qty": 1, "unit": "bottle", "amount_off": 50}])
+    assert client.post("/api/schemes", headers=AUTH, json=rich).status_code == 201
+    settled = {s["party_id"]: s["amount"]
+               for s in client.post("/api/schemes/QPS-RICH/settle", headers=AUTH).json()}
+    assert settled == {"R-0001": "912.00", "R-0002": "1824.00"}
