@@ -18,6 +18,9 @@ from domain.model.order import Order
 from domain.services.unit_of_work import UnitOfWork
 
 MAX_AMOUNT = Decimal("100000000")  # a crore times ten: beyond it is a typo
+# Client ids the system posts under: an order's invoice, a period scheme's settlement.
+INVOICE_CLIENT_ID, SETTLEMENT_CLIENT_ID = "invoice:", "qps:"
+SYSTEM_CLIENT_IDS = (INVOICE_CLIENT_ID, SETTLEMENT_CLIENT_ID)
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,32 @@ def _amount(amount: Decimal) -> Decimal:
     return amount
 
 
+def client_id_problem(client_id: str) -> str | None:
+    """Why a caller may not use this client id, or None: the system's own ids are kept apart
+    from callers' (a payment with id 'invoice:1' would have blocked order 1's invoice)."""
+    if client_id.startswith(SYSTEM_CLIENT_IDS):
+        return f"client ids starting with {' or '.join(SYSTEM_CLIENT_IDS)} are the system's own"
+    return None
+
+
+def _replayed(existing: LedgerEntry, kind: EntryKind, party_id: str | None = None,
+              amount: Decimal | None = None, reverses_id: int | None = None) -> Posted:
+    """The entry a retry of the same request gets back; Conflict when the client id was used
+    for something else, which a retry must not silently answer with another entry."""
+    same = (existing.kind == kind
+            and (party_id is None or existing.party_id == party_id)
+            and (amount is None or max(existing.debit, existing.credit) == amount)
+            and (reverses_id is None or existing.reverses_id == reverses_id))
+    if not same:
+        raise Conflict(f"client id {existing.client_id} was already used for entry "
+                       f"{existing.id} ({existing.kind.value}, {existing.party_id}, "
+                       f"{max(existing.debit, existing.credit)}); use a new one")
+    return Posted(existing, created=False)
+
+
 def _post(uow: UnitOfWork, entry: LedgerEntry) -> Posted:
     """Within an open unit of work; commits."""
     assert entry.client_id is not None
-    existing = uow.ledger.by_client_id(entry.client_id)
-    if existing is not None:
-        return Posted(existing, created=False)
     try:
         stored = uow.ledger.add(entry)
         uow.commit()
@@ -50,7 +73,8 @@ def _post(uow: UnitOfWork, entry: LedgerEntry) -> Posted:
         winner = uow.ledger.by_client_id(entry.client_id)
         if winner is None:
             raise
-        return Posted(winner, created=False)
+        return _replayed(winner, entry.kind, entry.party_id, max(entry.debit, entry.credit),
+                         entry.reverses_id)
     return Posted(stored, created=True)
 
 
@@ -64,7 +88,7 @@ def record_payment(cmd: RecordPayment, uow: UnitOfWork, now: datetime) -> Posted
     with uow:
         existing = uow.ledger.by_client_id(cmd.client_id)
         if existing is not None:
-            return Posted(existing, created=False)
+            return _replayed(existing, EntryKind.PAYMENT, cmd.party_id, amount)
         _party_must_exist(uow, cmd.party_id)
         return _post(uow, LedgerEntry(
             party_id=cmd.party_id, kind=EntryKind.PAYMENT,
@@ -85,7 +109,7 @@ def record_note(cmd: RecordNote, uow: UnitOfWork, now: datetime) -> Posted:
     with uow:
         existing = uow.ledger.by_client_id(cmd.client_id)
         if existing is not None:
-            return Posted(existing, created=False)
+            return _replayed(existing, kind, cmd.party_id, amount)
         _party_must_exist(uow, cmd.party_id)
         prefix = "CN" if kind == EntryKind.CREDIT_NOTE else "DN"
         return _post(uow, LedgerEntry(
@@ -99,7 +123,7 @@ def reverse_entry(cmd: ReverseEntry, uow: UnitOfWork, now: datetime) -> Posted:
     with uow:
         existing = uow.ledger.by_client_id(cmd.client_id)
         if existing is not None:
-            return Posted(existing, created=False)
+            return _replayed(existing, EntryKind.REVERSAL, reverses_id=cmd.entry_id)
         original = uow.ledger.get(cmd.entry_id)
         if original is None:
             raise NotFound(f"no ledger entry {cmd.entry_id}")
@@ -124,4 +148,4 @@ def invoice_for(order: Order, at: datetime) -> LedgerEntry:
         ref="INV-" + order.number.removeprefix("ORD-"), debit=order.net,
         credit=Decimal("0.00"), on=at.date(), created_at=at,
         narration=f"goods dispatched against {order.number}",
-        client_id=f"invoice:{order.id}", order_id=order.id)
+        client_id=f"{INVOICE_CLIENT_ID}{order.id}", order_id=order.id)

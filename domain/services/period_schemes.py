@@ -21,7 +21,7 @@ from domain.model.party import Party
 from domain.model.scheme import Scheme
 from domain.pricing import Buyer, cumulative_progress
 from domain.pricing.scheme_index import IndexedScheme, in_scope
-from domain.services.ledger import record_note
+from domain.services.ledger import SETTLEMENT_CLIENT_ID, record_note
 from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DELIVERED = (OrderStatus.DISPATCHED, OrderStatus.DELIVERED)
@@ -116,8 +116,12 @@ def settle_scheme(factory: UnitOfWorkFactory, scheme_id: str, catalog: Mapping[s
         parties = [p for p in uow.parties.list() if indexed.refusal(Buyer(
             on=scheme.valid_to, role=p.role.value, region=p.region, party_id=p.id)) in (
             None, "inactive")]
-        earned = []
+        earned, settled = [], {}
         for party in parties:
+            client_id = f"{SETTLEMENT_CLIENT_ID}{scheme.id}:{party.id}"
+            if (before := uow.ledger.by_client_id(client_id)) is not None:
+                settled[party.id] = before  # once: whatever the orders say now
+                continue
             orders, _ = uow.orders.list(party_id=party.id, limit=10_000)
             amount = settlement_amount(scheme, delivered_in_window(orders, scheme, catalog),
                                        catalog)
@@ -129,10 +133,12 @@ def settle_scheme(factory: UnitOfWorkFactory, scheme_id: str, catalog: Mapping[s
         if (problem := MONEY.size_problem(amount)) is not None:
             raise InvalidInput(f"{party.id} would be credited {format_rupees(amount)}, more "
                                f"than a ledger entry holds ({problem}); nothing was settled")
-    done = []
+    done = [Settlement(party.id, settled[party.id].credit, False) for party in parties
+            if party.id in settled]
     for party, amount in earned:
         posted = record_note(RecordNote(
-            client_id=f"qps:{scheme.id}:{party.id}", party_id=party.id, kind="credit_note",
+            client_id=f"{SETTLEMENT_CLIENT_ID}{scheme.id}:{party.id}", party_id=party.id,
+            kind="credit_note",
             amount=amount, on=scheme.valid_to + timedelta(days=1) if scheme.valid_to else today,
             ref=f"QPS-{scheme.id}"[:64], narration=f"{scheme.name}: period scheme settled"),
             factory(), now)
