@@ -58,8 +58,9 @@ def _load(uow: UnitOfWork, order_id: int, by_party_id: str | None) -> Order:
     order = uow.orders.get(order_id)
     if order is None:
         raise NotFound(f"no order {order_id}")
-    if by_party_id is not None and order.distributor_id != by_party_id and not (
-            order.kind == "primary" and by_party_id == order.party_id):
+    # A primary order is the company's to act on (the console): the distributor who placed
+    # it must not dispatch it to itself and so credit its own stock.
+    if by_party_id is not None and order.distributor_id != by_party_id:
         raise Forbidden("that order is not yours to act on")
     return order
 

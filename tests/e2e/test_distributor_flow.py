@@ -156,6 +156,13 @@ def test_a_distributor_orders_stock_from_the_company(client: TestClient) -> None
     assert "ORD-" in placed
     order = admin(client, "/api/orders?party_id=D-001")["data"][0]
     assert order["kind"] == "primary" and order["distributor_id"] is None
+    # Only the company ships it: the distributor's own tap must not credit its stock.
+    for action in ("dispatch", "accept", "reject"):
+        (refused,) = web(client, "D-001", "tap", f"ord:{action}:{order['id']}:not needed")
+        assert "not yours" in refused["text"]
+    assert all(s["sku"] != "MAGGI-70G"
+               for s in admin(client, "/api/stock?distributor_id=D-001")["data"])
+    assert admin(client, "/api/orders?party_id=D-001")["data"][0]["status"] == "placed"
     res = client.post(f"/api/orders/{order['id']}/dispatch", headers=AUTH)
     assert res.status_code == 200
     stock = admin(client, "/api/stock?distributor_id=D-001")["data"]
