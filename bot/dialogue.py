@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ from bot.catalog_cache import CatalogCache, CatalogSnapshot
 from bot.distributor_desk import DeskSettings, DistributorDesk
 from bot.messages import Button, IncomingMessage, Reply
 from bot.observability import MESSAGES
+from bot.order_commands import payload_of
 from bot.purchase_history import PurchaseHistory
 from bot.replies import (
     EXAMPLE_ORDER,
@@ -67,6 +68,11 @@ NOT_ON_CHAT_YET = {
     "recommend": "suggested baskets",
 }
 MATCH_THRESHOLD = 70
+# A rejection reason is asked for once: after this, or after a message that is plainly a
+# command, the question is dropped and the message handled as any other.
+REASON_WAIT = timedelta(minutes=10)
+NOT_A_REASON = frozenset({"yes", "y", "ok", "okay", "hi", "hello", "help", "menu", "orders",
+                          "my orders", "statement", "my statement"})
 log = logging.getLogger(__name__)
 ORDERING_ROLES = (Role.RETAILER, Role.DISTRIBUTOR)
 
@@ -168,15 +174,20 @@ class Dialogue:
             # As typed: SKUs keep the case the catalog gave them.
             return self._pick(turn, text[len("pick:"):].strip())
         if turn.party.role == Role.DISTRIBUTOR:
+            if (command := payload_of(text)) is not None:  # a button typed out
+                text, lowered = command, command.lower()
+            rejecting = turn.state.pop("rejecting", None)
             if lowered.startswith("ord:"):
                 MESSAGES.labels(turn.channel, "order_action").inc()
-                turn.state.pop("rejecting", None)
                 return self.desk.act(turn.party, turn.state, text, turn.snapshot, turn.at)
-            if "rejecting" in turn.state:
+            if (order_id := _still_asking(rejecting, turn.at)) is not None:
                 if lowered in ("cancel", "no", "back"):
-                    turn.state.pop("rejecting")
                     return [Reply("Okay, the order was not rejected.")]
-                return self.desk.reason_typed(turn.party, turn.state, text, turn.at)
+                if not any(c.isalpha() for c in text):
+                    turn.state["rejecting"] = rejecting
+                    return [Reply("Please type the reason in words, or 'cancel'.")]
+                if lowered.strip(" .!") not in NOT_A_REASON:
+                    return self.desk.reason_typed(turn.party, order_id, text, turn.at)
         if turn.state.get("draft") and turn.party.role in ORDERING_ROLES:
             edited = self._edit(turn, lowered)
             if edited is not None:
@@ -547,3 +558,15 @@ def _drop_withdrawn(state: State, snapshot: CatalogSnapshot) -> tuple[str, ...]:
     if withdrawn:
         draft["lines"] = [ln for ln in draft["lines"] if ln["sku"] in snapshot.products]
     return withdrawn
+
+
+def _still_asking(rejecting: Any, at: datetime) -> int | None:
+    """The order whose rejection reason is awaited, if it was asked for recently enough."""
+    if not isinstance(rejecting, dict):
+        return None  # none asked, or in the old form, with no time: let it go
+    try:
+        asked = datetime.fromisoformat(rejecting["asked"])
+        order_id = int(rejecting["order"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return order_id if timedelta(0) <= at - asked <= REASON_WAIT else None

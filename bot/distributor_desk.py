@@ -17,7 +17,13 @@ from domain.errors import DomainError
 from domain.model.money import format_rupees
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Party
-from domain.services.fulfilment import StepResult, accept_order, dispatch_order, reject_order
+from domain.services.fulfilment import (
+    StepResult,
+    accept_order,
+    dispatch_order,
+    order_to_act_on,
+    reject_order,
+)
 from domain.services.ordering import fulfilment_buttons
 from domain.services.statements import Statement, statement, statement_csv
 from domain.services.stock_alerts import run_stock_alerts
@@ -65,17 +71,18 @@ class DistributorDesk:
             if action == "reject":
                 if len(parts) == 4 and parts[3].strip():
                     return [self._rejected(order_id, party, parts[3], at)]
-                state["rejecting"] = order_id
+                with self.uow_factory() as uow:  # theirs, before asking them why
+                    order = order_to_act_on(uow, order_id, party.id)
+                state["rejecting"] = {"order": order_id, "asked": at.isoformat()}
                 buttons = tuple(Button(r, f"ord:reject:{order_id}:{r}") for r in REJECT_REASONS)
-                return [Reply(f"Why are you rejecting order #{order_id}? Tap a reason or "
-                              "type it.", buttons)]
+                return [Reply(f"Why are you rejecting {order.number}? Tap a reason or type "
+                              "it (or 'cancel').", buttons)]
         except DomainError as exc:
             return [Reply(f"Sorry, {exc}")]
         return [Reply("Sorry, I don't know that action.")]
 
-    def reason_typed(self, party: Party, state: dict[str, Any], text: str, at: datetime
+    def reason_typed(self, party: Party, order_id: int, text: str, at: datetime
                      ) -> list[Reply]:
-        order_id = int(state.pop("rejecting"))
         try:
             return [self._rejected(order_id, party, text, at)]
         except DomainError as exc:

@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.messages import IncomingMessage, Reply
+from bot.order_commands import typed
 from bot.outbound import Outbound, SendFailed
 from bot.send_progress import InMemorySendProgress, SendProgress, Step, run_steps
 
@@ -48,9 +49,13 @@ def to_incoming(form: Mapping[str, str]) -> IncomingMessage | None:
 
 
 def render_text(reply: Reply) -> str:
-    """WhatsApp over Twilio has no free-form buttons: offer them as numbered choices."""
+    """WhatsApp over Twilio has no free-form buttons: offer them as numbered choices, or as
+    commands to type where the button has one (bot.order_commands)."""
     if not reply.buttons:
         return reply.text
+    commands = [typed(b.payload) for b in reply.buttons]
+    if all(commands):
+        return f"{reply.text}\n\nReply with:\n" + "\n".join(f"• {c}" for c in commands)
     options = "\n".join(f"{n}. {b.title}" for n, b in enumerate(reply.buttons, start=1))
     return f"{reply.text}\n\nReply with a number:\n{options}"
 

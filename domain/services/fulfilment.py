@@ -54,7 +54,8 @@ def needs(order: Order) -> dict[str, int]:
     return dict(total)
 
 
-def _load(uow: UnitOfWork, order_id: int, by_party_id: str | None) -> Order:
+def order_to_act_on(uow: UnitOfWork, order_id: int, by_party_id: str | None) -> Order:
+    """The order, if this party (None: the company) may act on it; NotFound or Forbidden."""
     order = uow.orders.get(order_id)
     if order is None:
         raise NotFound(f"no order {order_id}")
@@ -92,7 +93,7 @@ def _flag_short(uow: UnitOfWork, order: Order, short: tuple[Shortage, ...], at: 
 def accept_order(cmd: AcceptOrder, uow: UnitOfWork, catalog: Mapping[str, Product]
                  ) -> StepResult:
     with uow:
-        order = _load(uow, cmd.order_id, cmd.by_party_id)
+        order = order_to_act_on(uow, cmd.order_id, cmd.by_party_id)
         if order.kind != "secondary" or order.distributor_id is None:
             raise InvalidInput("only a retailer's order is accepted by its distributor")
         if order.status == OrderStatus.ACCEPTED:
@@ -117,7 +118,7 @@ def reject_order(cmd: RejectOrder, uow: UnitOfWork) -> StepResult:
     if not reason:
         raise InvalidInput("please give a reason for rejecting")
     with uow:
-        order = _load(uow, cmd.order_id, cmd.by_party_id)
+        order = order_to_act_on(uow, cmd.order_id, cmd.by_party_id)
         if order.status == OrderStatus.REJECTED:
             return StepResult(order, changed=False)
         was = order.status
@@ -136,7 +137,7 @@ def reject_order(cmd: RejectOrder, uow: UnitOfWork) -> StepResult:
 def dispatch_order(cmd: DispatchOrder, uow: UnitOfWork, catalog: Mapping[str, Product]
                    ) -> StepResult:
     with uow:
-        order = _load(uow, cmd.order_id, cmd.by_party_id)
+        order = order_to_act_on(uow, cmd.order_id, cmd.by_party_id)
         if order.status == OrderStatus.DISPATCHED:
             return StepResult(order, changed=False)
         was = order.status

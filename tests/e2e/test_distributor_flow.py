@@ -167,3 +167,24 @@ def test_a_distributor_orders_stock_from_the_company(client: TestClient) -> None
     assert res.status_code == 200
     stock = admin(client, "/api/stock?distributor_id=D-001")["data"]
     assert {s["sku"]: s["on_hand"] for s in stock}["MAGGI-70G"] == 50 * 96
+
+
+def test_on_whatsapp_a_distributor_types_the_order_commands_it_is_offered(
+        phone: Phone, client: TestClient) -> None:
+    receive(client, "LIMCA-750", 5)
+    number = place(phone, "1 cs limca 750")
+    order_id = int(number.removeprefix("ORD-"))
+    # D-001, on Twilio: no buttons to tap. Its message ids must not repeat the shop's.
+    desk = Phone(client, number="+919700000001", sent=1000)
+    cards = desk.say("my orders")
+    assert f"ACCEPT {order_id}" in cards and f"REJECT {order_id}" in cards
+    asked = desk.say(f"reject {order_id}")
+    assert f"Why are you rejecting {number}" in asked and f"REJECT {order_id} Out of stock" in asked
+    assert "Please type the reason in words" in desk.say("1")
+    # A command is not a reason: the question is dropped and the command answered.
+    assert number in desk.say("my orders")
+    assert admin(client, "/api/orders")["data"][0]["status"] == "placed"
+    assert f"{number} accepted" in desk.say(f"accept {order_id}")
+    desk.say(f"Reject {number}")
+    assert f"{number} rejected (stock went bad)" in desk.say("stock went bad")
+    assert admin(client, "/api/orders")["data"][0]["status"] == "rejected"
