@@ -52,12 +52,16 @@ from domain.services.schemes_live import live_schemes
 from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from nlu.aliases import phrase_key
 from nlu.parse_result import Parse, ParseContext, ParsedItem
-from nlu.units import resolve_unit
+from nlu.units import misspelt_unit, resolve_unit, unit_word
 
 EDIT_QTY = re.compile(
     r"^(?:make|change|set|update)\s+(?P<what>.+?)\s+(?:to\s+|=\s*)?"
     r"(?P<amount>\d+(?:\.\d+)?\s*[a-z]*)\.?$"
 )
+AMOUNT = re.compile(r"(?P<qty>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]*)")
+WHOLE_DRAFT = frozenset({"it", "this", "that", "all", "everything", "order", "the order",
+                         "my order", "this order", "draft", "the draft", "karo", "kar do",
+                         "kardo", "please", "pls", "order karo", "order kar do"})
 REMOVE_FIRST = re.compile(r"^(?:remove|delete|drop|cancel|hatao|nikalo)\s+(?P<what>.+)$")
 REMOVE_LAST = re.compile(r"^(?P<what>.+?)\s+(?:hatao|hata do|nikalo|nikal do|remove karo)$")
 ADD = re.compile(r"^(?:add|also|plus)\s+(?P<rest>.+)$")
@@ -166,6 +170,9 @@ class Dialogue:
         text = " ".join((msg.payload or msg.text).split())
         choices: list[str] = turn.state.pop("choices", [])
         # isdecimal, not isdigit: int() refuses '²', which isdigit() takes.
+        if text.isdecimal() and choices and not 1 <= int(text) <= len(choices):
+            turn.state["choices"] = choices  # what was offered is still open: so are its numbers
+            return [Reply(f"Please reply with a number from 1 to {len(choices)}.")]
         if text.isdecimal() and 1 <= int(text) <= len(choices):
             text = choices[int(text) - 1]
         lowered = text.lower()
@@ -337,6 +344,9 @@ class Dialogue:
         if not pending:
             return self._show(turn) if turn.state.get("draft") else [Reply(
                 "There is nothing waiting for a choice. Send your order any time.")]
+        if sku != "-" and sku not in pending[0]["candidates"]:
+            # A button from an earlier question: the open one still waits for its answer.
+            return self._show(turn, notes=["That choice was for an earlier question."])
         ask = pending.pop(0)
         if not pending:
             turn.state.pop("pending")
@@ -378,6 +388,8 @@ class Dialogue:
         if m := EDIT_QTY.match(text):
             return self._set_qty(turn, m["what"], m["amount"])
         if m := (REMOVE_FIRST.match(text) or REMOVE_LAST.match(text)):
+            if text.startswith("cancel") and m["what"].strip(" .!") in WHOLE_DRAFT:
+                return None  # "cancel it", "cancel order": the draft, not a line of it
             return self._remove(turn, m["what"])
         if m := ADD.match(text):
             parse = turn.snapshot.parser.parse(
@@ -392,7 +404,12 @@ class Dialogue:
         for line in lines:
             product = turn.snapshot.products[line["sku"]]
             names = [product.name, product.brand, product.sku, *product.aliases]
-            score = max(fuzz.partial_ratio(what, n.lower()) for n in names)
+            if len(what) < 3:
+                # Too short to match inside a name: "no" is in "Noodles", "it" in "Sprite".
+                words = {w for n in names for w in re.split(r"[^a-z0-9]+", n.lower())}
+                score = 100.0 if what in words else 0.0
+            else:
+                score = max(fuzz.partial_ratio(what, n.lower()) for n in names)
             scored.append((score, line))
         best = max((s for s, _ in scored), default=0)
         if best < MATCH_THRESHOLD:
@@ -413,16 +430,21 @@ class Dialogue:
         if isinstance(line, list):
             return line
         product = turn.snapshot.products[line["sku"]]
-        parse = turn.snapshot.parser.parse(f"{amount} {product.name}", ParseContext(
-            role=turn.party.role.value, now=turn.at, sender=turn.party.id))
-        item = next(iter(parse.items), None)
-        if item is None:
+        # The amount alone: parsed beside the product's name, the numbers in "Calpol 500mg
+        # (strip of 15)" were taken for the quantity.
+        m = AMOUNT.fullmatch(amount.strip())
+        word = m["unit"] if m else ""
+        generic = (unit_word(word) or misspelt_unit(word)) if word else None
+        if m is None or (word and generic is None):
             return [Reply(f"Sorry, I couldn't read the quantity '{amount}'.")]
-        unit = item.unit or line["unit"]
-        check_line(product, item.qty, unit)
-        line["qty"], line["unit"] = str(item.qty), unit
+        qty = Decimal(m["qty"])
+        if qty == 0:
+            return self._remove(turn, what)
+        unit = resolve_unit(generic, product) if generic else line["unit"]
+        check_line(product, qty, unit)
+        line["qty"], line["unit"] = str(qty), unit
         return self._show(turn, notes=[f"Changed {product.name} to "
-                                       f"{qty_text(item.qty, unit or product.default_unit)}."])
+                                       f"{qty_text(qty, unit or product.default_unit)}."])
 
     def _remove(self, turn: Turn, what: str) -> list[Reply]:
         line = self._which_line(turn, what)

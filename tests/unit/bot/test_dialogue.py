@@ -161,3 +161,36 @@ def test_a_choice_withdrawn_while_asked_is_left_out(shop: Shop) -> None:
     withdraw(shop, "MAGGI-70G")
     reply = shop.say("Maggi 70g", payload="pick:MAGGI-70G")
     assert "Left out '5 box maggi'." in reply
+
+
+def test_make_takes_the_quantity_from_the_message_not_the_product_name(shop: Shop) -> None:
+    shop.send("5 strip calpol 500")
+    # "Calpol 500mg Tablet (strip of 15)": neither 500 nor 15 is the quantity asked for.
+    assert "to 3 strips" in shop.say("make calpol 500 to 3")
+    assert "to 2 boxes" in shop.say("make calpol 500 2 box")
+    assert "couldn't read the quantity '3 zz'" in shop.say("make calpol 500 3 zz")
+    removed = shop.say("make calpol 500 0")
+    assert "Removed Calpol" in removed and "draft order is empty" in removed
+
+
+def test_cancel_with_a_filler_word_cancels_the_draft_and_short_words_match_no_line(
+        shop: Shop) -> None:
+    shop.send("2 cs sprite 750, 5 box maggi 70g")
+    assert "'no' is not in your draft order" in shop.say("remove no")  # not Maggi's "Noodles"
+    assert "draft order is cancelled" in shop.say("cancel it")
+    shop.send("2 cs sprite 750")
+    assert "draft order is cancelled" in shop.say("cancel karo")
+    shop.send("2 cs sprite 750, 5 box maggi 70g")
+    assert "Removed Sprite" in shop.say("cancel sprite")
+
+
+def test_a_stale_choice_or_a_number_out_of_range_keeps_the_open_question(shop: Shop) -> None:
+    (question,) = shop.send("5 box maggi, 2 cs coke")
+    assert question.buttons
+    coke = shop.say("Maggi 70g", payload="pick:MAGGI-70G")  # then the coke question
+    assert "Which one did you mean by" in coke and "coke" in coke
+    again = shop.say("Maggi 70g", payload="pick:MAGGI-70G")  # the old button again
+    assert "earlier question" in again and "Left out" not in again
+    assert "number from 1 to" in shop.say("7")
+    picked = shop.say("1")
+    assert "Left out" not in picked and "Total:" in picked
