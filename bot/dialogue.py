@@ -167,6 +167,13 @@ class Dialogue:
         return replies
 
     def _route(self, turn: Turn, msg: IncomingMessage) -> list[Reply]:
+        if msg.location is not None and not msg.payload:
+            # Its text is only a label ("location: 26.9,75.7 (Agency, MI Road)"): parsed, the
+            # shop's name became a product question.
+            MESSAGES.labels(turn.channel, "location").inc()
+            return [Reply("Thanks, I got your location 📍. Check-ins with a location are not "
+                          "available on this chat yet; to order, type e.g. "
+                          f"'{EXAMPLE_ORDER}'.")]
         text = " ".join((msg.payload or msg.text).split())
         choices: list[str] = turn.state.pop("choices", [])
         # isdecimal, not isdigit: int() refuses '²', which isdigit() takes.

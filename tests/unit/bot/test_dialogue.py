@@ -194,3 +194,13 @@ def test_a_stale_choice_or_a_number_out_of_range_keeps_the_open_question(shop: S
     assert "number from 1 to" in shop.say("7")
     picked = shop.say("1")
     assert "Left out" not in picked and "Total:" in picked
+
+
+def test_a_shared_location_is_acknowledged_not_parsed_as_an_order(shop: Shop) -> None:
+    reply = shop.inbox.handle(IncomingMessage(
+        channel="whatsapp_cloud", message_id="loc-1", sender="+919800000001",
+        text="location: 26.9124,75.7873 (Coca Cola Agency, MI Road)",
+        location=(26.9124, 75.7873), party_id="R-0001"))
+    assert "got your location" in reply[0].text and not reply[0].buttons
+    assert "draft" not in shop.states.load("R-0001")
+    assert "pending" not in shop.states.load("R-0001")
