@@ -106,6 +106,21 @@ def _raw_tokens(text: str) -> list[Token]:
     return out
 
 
+def _mixed_numbers(tokens: list[Token]) -> list[Token]:
+    """'1 1/2' is one and a half: a small whole number, then a proper fraction ('750 1/2'
+    is a size, then half of something)."""
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.kind == "num" and tok.kind == "num" and "/" in tok.text
+                and prev.value is not None and prev.value == prev.value.to_integral() < 100
+                and "/" not in prev.text and tok.value is not None and 0 < tok.value < 1):
+            out[-1] = Token("num", f"{prev.text} {tok.text}", prev.value + tok.value)
+            continue
+        out.append(tok)
+    return out
+
+
 def splits_off(suffix: str) -> bool:
     """'3cs', '750ml', '10rs', '2x' split into number and word; '7up' stays one word."""
     return (not suffix or suffix in MEASURES or unit_word(suffix) is not None
@@ -280,7 +295,7 @@ def _units_and_separators(tokens: list[Token], known: KnownWords) -> list[Token]
 def tokenize(text: str, known: KnownWords | None = None) -> list[Token]:
     """Normalized text (see text_normalization.normalize) -> typed tokens."""
     words = known or NoWords()
-    tokens = _raw_tokens(text)
+    tokens = _mixed_numbers(_raw_tokens(text))
     tokens = _words_to_numbers(tokens, words)
     tokens = _join_known(tokens, words)
     tokens = _sizes_prices_units(tokens, words)

@@ -44,3 +44,10 @@ def test_half_case_of_nine_is_kept_and_flagged(parser: BuiltinParser) -> None:
     (item,) = parse(parser, "half case mirinda 2.25").items
     assert (item.qty, item.unit) == (Decimal("0.5"), "case")
     assert "4.5" in item.note
+
+
+def test_a_whole_number_then_a_fraction_is_one_quantity(parser: BuiltinParser) -> None:
+    assert lines(parse(parser, "1 1/2 case fanta 600")) == [("FANTA-600", 1.5, "case")]
+    assert lines(parse(parser, "appy 600 2 1/2 case")) == [("APPY-600", 2.5, "case")]
+    # A size before a fraction stays a size: half a case of the 600 ml.
+    assert lines(parse(parser, "fanta 600 1/2 case")) == [("FANTA-600", 0.5, "case")]
