@@ -63,7 +63,8 @@ VERBS_BEFORE_DO = frozenset({
 })
 
 _DIGITS = re.compile(r"^\d+(?:\.\d+)?$")
-_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+# 12,500 and, as written in India, 1,00,000 (a lakh) and 10,00,000
+_THOUSANDS = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3})(?:\.\d+)?$")
 _FRACTION = re.compile(r"^(\d+)/(\d+)$")
 
 

@@ -90,3 +90,9 @@ def test_misspelt_units_after_a_number_still_count(parser: BuiltinParser) -> Non
 def test_do_before_a_unit_is_two_even_after_send(parser: BuiltinParser) -> None:
     assert lines(parse(parser, "pls send do peti fanta 600")) == [("FANTA-600", 2, "case")]
     assert lines(parse(parser, "fanta 600 3 cs bhej do")) == [("FANTA-600", 3, "case")]
+
+
+def test_lakh_grouping_is_read_as_one_number(parser: BuiltinParser) -> None:
+    # Read as written, so the order's own limit can say it is too many, not "zero".
+    assert lines(parse(parser, "1,00,000 bottle fanta 600")) == [("FANTA-600", 100000, "bottle")]
+    assert lines(parse(parser, "12,500 bottle fanta 600")) == [("FANTA-600", 12500, "bottle")]
