@@ -429,6 +429,20 @@ class Dialogue:
             return found[0]
         if not found:
             return [Reply(f"'{what}' is not in your draft order.")]
+        if len({ln["sku"] for ln in found}) == 1:
+            # One product on two lines, in different units ("5 box" and "1 case" of Maggi):
+            # the unit named tells them apart.
+            product = turn.snapshot.products[found[0]["sku"]]
+            named = {resolve_unit(generic, product) for word in what.split()
+                     if (generic := unit_word(word) or misspelt_unit(word))}
+            by_unit = [ln for ln in found if (ln["unit"] or product.default_unit) in named]
+            if len(by_unit) == 1:
+                return by_unit[0]
+            units = [ln["unit"] or product.default_unit for ln in found]
+            held = " and ".join(qty_text(Decimal(ln["qty"]), u) for ln, u in zip(found, units,
+                                                                                 strict=True))
+            return [Reply(f"{product.name} is on your draft twice, as {held}. Name the unit "
+                          f"too, e.g. '{what} {units[-1]}'.")]
         names = ", ".join(turn.snapshot.products[ln["sku"]].name for ln in found)
         return [Reply(f"'{what}' could be any of: {names}. Please name the size too.")]
 

@@ -204,3 +204,14 @@ def test_a_shared_location_is_acknowledged_not_parsed_as_an_order(shop: Shop) ->
     assert "got your location" in reply[0].text and not reply[0].buttons
     assert "draft" not in shop.states.load("R-0001")
     assert "pending" not in shop.states.load("R-0001")
+
+
+def test_one_product_on_two_lines_is_told_apart_by_its_unit(shop: Shop) -> None:
+    shop.send("5 box maggi 70g")
+    shop.send("add 1 cs maggi 70g")
+    asked = shop.say("remove maggi 70g")
+    assert "on your draft twice, as 5 boxes and 1 case" in asked
+    changed = shop.say("make maggi 70g case 3")
+    assert "Changed Maggi" in changed and "to 3 cases" in changed and "5 boxes" in changed
+    removed = shop.say("remove maggi 70g box")
+    assert "Removed Maggi" in removed and "5 boxes" not in removed and "3 cases" in removed
