@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.model.field_limits import text_problem
+
 
 @dataclass(frozen=True)
 class IncomingMessage:
@@ -22,6 +24,15 @@ class IncomingMessage:
     @property
     def dedup_key(self) -> str:
         return f"{self.channel}:{self.message_id}"
+
+
+MESSAGE_ID_MAX = 150  # the inbound log's key holds "<channel>:<message id>" in 200
+
+
+def message_id_ok(value: str, limit: int = MESSAGE_ID_MAX) -> bool:
+    """Whether a channel's message id (or sender) can be stored and looked up as given: no
+    NUL, no lone surrogate, not past the key's length."""
+    return 0 < len(value) <= limit and text_problem(value) is None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ async def telegram_webhook(request: Request, services: ServicesDep) -> dict[str,
                             f"bad or missing {SECRET_HEADER}")
     try:
         payload = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    # ValueError also covers an integer past Python's digit limit; RecursionError, deep nesting.
+    except (ValueError, RecursionError) as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not JSON") from exc
     if not isinstance(payload, dict):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not a Telegram update")

@@ -25,7 +25,10 @@ async def twilio_webhook(request: Request, services: ServicesDep) -> Response:
     signature = request.headers.get("X-Twilio-Signature")
     if not twilio_whatsapp.signature_ok(settings.TWILIO_AUTH_TOKEN, url, form, signature):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "bad or missing X-Twilio-Signature")
-    msg = twilio_whatsapp.to_incoming(form)
+    try:
+        msg = twilio_whatsapp.to_incoming(form)
+    except ValueError as exc:  # Twilio sends neither; stored, a NUL would fail the database
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     if msg is None:
         return Response(twilio_whatsapp.render_twiml([]), media_type=TWIML)
     replies = await services.handle(msg)

@@ -38,7 +38,10 @@ async def whatsapp_cloud_verify(
 @router.post("/whatsapp", operation_id="whatsapp_cloud_webhook")
 async def whatsapp_cloud_webhook(request: Request, services: ServicesDep) -> dict[str, str]:
     settings = services.settings
-    if not settings.WHATSAPP_APP_SECRET or not settings.WHATSAPP_TOKEN:
+    if not (settings.WHATSAPP_APP_SECRET and settings.WHATSAPP_TOKEN
+            and settings.WHATSAPP_PHONE_NUMBER_ID):
+        # As build_channels: without the number it could not answer, nor tell its own messages
+        # from another number's.
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the WhatsApp Cloud channel is off")
     # The signature covers the bytes Meta sent, so check them before any parsing.
     body = await request.body()
@@ -47,7 +50,7 @@ async def whatsapp_cloud_webhook(request: Request, services: ServicesDep) -> dic
         raise HTTPException(status.HTTP_403_FORBIDDEN, "bad or missing X-Hub-Signature-256")
     try:
         payload = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep to parse
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not JSON") from exc
     webhook = whatsapp_cloud.parse_webhook(payload, settings.WHATSAPP_PHONE_NUMBER_ID)
     whatsapp_cloud.log_statuses(webhook.statuses)

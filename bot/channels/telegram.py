@@ -121,7 +121,29 @@ def parse_update(payload: Mapping[str, Any], bot: Bot) -> Update:
     except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
         # OverflowError: a date past what datetime holds ("date": 10**20)
         raise BadUpdate(f"not a Telegram update: {type(exc).__name__}") from exc
+    _check_fields(update)
     return update
+
+
+INT64 = 2**63  # Telegram's ids fit a signed 64-bit integer, as the tables' BIGINT does
+
+
+def _check_fields(update: Update) -> None:
+    """PTB builds an update from whatever types the JSON held: text 123 or a user id of 10**20
+    would fail later, deep in the inbox or the database."""
+    message, query = update.message, update.callback_query
+    texts = [message.text, message.caption] if message is not None else []
+    if query is not None:
+        texts.append(query.data)
+    if any(t is not None and not isinstance(t, str) for t in texts):
+        raise BadUpdate("not a Telegram update: a text field is not a string")
+    ids = [u.id for u in (update.effective_user,) if u is not None]
+    if update.effective_chat is not None:
+        ids.append(update.effective_chat.id)
+    if message is not None and message.contact is not None:
+        ids.append(message.contact.user_id or 0)
+    if any(not isinstance(i, int) or not -INT64 <= i < INT64 for i in ids):
+        raise BadUpdate("not a Telegram update: an id is out of range")
 
 
 def to_incoming(update: Update, party_id: str) -> IncomingMessage | None:

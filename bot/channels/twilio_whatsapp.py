@@ -13,7 +13,7 @@ import httpx
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.messages import IncomingMessage, Reply
+from bot.messages import IncomingMessage, Reply, message_id_ok
 from bot.order_commands import typed
 from bot.outbound import Outbound, SendFailed
 from bot.send_progress import InMemorySendProgress, SendProgress, Step, run_steps
@@ -34,6 +34,8 @@ def to_incoming(form: Mapping[str, str]) -> IncomingMessage | None:
     sid, sender = form.get("MessageSid", ""), form.get("From", "")
     if not sid or not sender:
         return None
+    if not message_id_ok(sid) or not message_id_ok(sender, 64):
+        raise ValueError("MessageSid or From is not usable text")
     try:
         media = int(form.get("NumMedia", "0") or 0)
     except ValueError:

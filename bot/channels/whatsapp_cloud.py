@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from redis import Redis
 
 # The same line-aware splitting and numbered choices the Twilio channel uses.
 from bot.channels.twilio_whatsapp import render_text, split_text
-from bot.messages import Button, IncomingMessage, Reply
+from bot.messages import Button, IncomingMessage, Reply, message_id_ok
 from bot.outbound import Outbound, SendFailed
 from bot.send_progress import InMemorySendProgress, SendProgress, Step, run_steps
 
@@ -122,6 +123,11 @@ def to_incoming(raw: dict[str, Any]) -> IncomingMessage | None:
     wamid, sender, kind = _text(raw.get("id")), _text(raw.get("from")), _text(raw.get("type"))
     if not wamid or not sender or kind in IGNORED_TYPES:
         return None
+    if not message_id_ok(wamid) or not WA_ID.match(sender):
+        # Meta sends neither; one that cannot be stored would fail the whole post, and Meta's
+        # redeliveries with it, so the messages after it would never be handled.
+        log.warning("whatsapp_cloud message with an unusable id or sender skipped")
+        return None
     base: dict[str, Any] = {"channel": CHANNEL, "message_id": wamid, "sender": e164(sender),
                             "received_at": _sent_at(raw.get("timestamp"))}
     body = raw.get(kind)
@@ -160,6 +166,9 @@ def log_statuses(statuses: Sequence[StatusUpdate]) -> None:
             log.warning("whatsapp_cloud delivery failed", extra={
                 "wamid": status.message_id, "to": masked(status.recipient),
                 "error_codes": list(status.error_codes)})
+
+
+WA_ID = re.compile(r"^\+?[1-9][0-9]{7,14}$")
 
 
 def e164(wa_id: str) -> str:

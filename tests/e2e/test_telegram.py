@@ -290,6 +290,16 @@ def test_a_body_that_is_not_json_is_a_bad_request(ramesh: TelegramUser) -> None:
                              headers={HEADER: SECRET, "Content-Type": "application/json"})
     assert res.status_code == 400
     assert ramesh.post({"hello": "world"}) == 400
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"update_id": ' + b"7" * 5000 + b"}"):
+        res = ramesh.client.post("/webhooks/telegram", content=body, headers={HEADER: SECRET})
+        assert res.status_code == 400  # too deep to parse; past Python's digit limit
+
+
+def test_a_bound_user_sending_fields_of_the_wrong_type_is_a_bad_request(
+        bound: TelegramUser) -> None:
+    update = text_update(bound.next_id(), bound.user_id, "hi")
+    assert bound.post({**update, "message": {**update["message"], "text": 123}}) == 400
+    assert bound.post(text_update(bound.next_id(), 10**20, "hi")) == 400
 
 
 def test_the_channel_is_off_without_its_token(settings: Settings) -> None:

@@ -144,3 +144,11 @@ def test_the_channel_is_off_without_its_token(settings, stack) -> None:  # type:
     off = settings.model_copy(update={"TWILIO_AUTH_TOKEN": None})
     with TestClient(create_app(off)) as c:
         assert c.post("/webhooks/twilio", data={"Body": "hi"}).status_code == 404
+
+
+def test_a_message_id_or_sender_that_cannot_be_stored_is_a_bad_request(phone: Phone) -> None:
+    # Twilio sends neither; on PostgreSQL a NUL failed the inbound record with a 500.
+    assert phone.post("hi", sid="SM\x00BAD")[0] == 400
+    assert phone.post("hi", sid="SM" + "x" * 200)[0] == 400
+    assert phone.post("hi", From="whatsapp:+91980\x0000001")[0] == 400
+    assert phone.say("hi")  # the next good message is answered

@@ -316,3 +316,37 @@ def test_the_webhook_answers_404_when_the_channel_is_off(settings: Settings) -> 
                      headers={"X-Hub-Signature-256": sign(body)})
         assert res.status_code == 404
         assert c.get("/webhooks/whatsapp", params={"hub.mode": "subscribe"}).status_code == 404
+
+
+def test_a_message_with_an_unusable_id_is_skipped_and_the_rest_of_the_post_handled(
+        phone: CloudPhone, outbox: respx.Route) -> None:
+    def text(wamid: str, wa_id: str, body: str) -> dict[str, Any]:
+        return {"from": wa_id, "id": wamid, "timestamp": str(int(time.time())),
+                "type": "text", "text": {"body": body}}
+
+    payload = webhook({"messages": [
+        text("wamid.A", SHOP_WA_ID, "hi"),
+        text("wamid.\ud800", SHOP_WA_ID, "hi"),
+        text("wamid.C", "91980000\x0001", "hi"),
+        text("wamid.D", SHOP_WA_ID, "help")]})
+    for _ in range(2):  # Meta's redelivery of the same post: nothing twice, nothing lost
+        res = phone.post(payload)
+        assert res.status_code == 200, res.text
+        deliver(phone.client)
+    assert len(outbox.calls) == 2
+
+
+def test_without_the_phone_number_id_the_webhook_is_off(settings: Settings) -> None:
+    partial = settings.model_copy(update={"WHATSAPP_PHONE_NUMBER_ID": None})
+    with TestClient(create_app(partial)) as c:
+        body = json.dumps(webhook({"messages": []})).encode()
+        res = c.post("/webhooks/whatsapp", content=body,
+                     headers={"X-Hub-Signature-256": sign(body)})
+        assert res.status_code == 404
+
+
+def test_a_body_nested_too_deep_to_parse_is_a_bad_request(client: TestClient) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    res = client.post("/webhooks/whatsapp", content=body,
+                      headers={"X-Hub-Signature-256": sign(body)})
+    assert res.status_code == 400

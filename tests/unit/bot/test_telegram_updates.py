@@ -65,6 +65,24 @@ def test_what_is_not_an_update_is_refused(payload: dict[str, object]) -> None:
         parse_update(payload, BOT)
 
 
+def _with(update: dict[str, object], **message: object) -> dict[str, object]:
+    return {**update, "message": {**update["message"], **message}}  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("payload", [
+    _with(text_update(7, 42, "hi"), text=123),
+    _with(text_update(7, 42, "hi"), text=["a"]),
+    _with(text_update(7, 42, "hi"), caption=5),
+    {**callback_update(7, 42, "x"), "callback_query": {
+        **callback_update(7, 42, "x")["callback_query"], "data": 42}},  # type: ignore[dict-item]
+    text_update(7, 10**20, "hi"),
+    contact_update(7, 42, "+919800000001", 10**20),
+])
+def test_fields_of_the_wrong_type_or_size_are_refused(payload: dict[str, object]) -> None:
+    with pytest.raises(BadUpdate):
+        parse_update(payload, BOT)
+
+
 @pytest.mark.parametrize(("raw", "e164"), [
     ("919800000001", "+919800000001"),
     ("+919800000001", "+919800000001"),
