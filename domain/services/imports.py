@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 
 from domain.errors import ImportFailed, InvalidInput, RowError
 from domain.model.catalog import Product
-from domain.model.party import Role
+from domain.model.party import Party, Role
 from domain.model.scheme import Scheme, scheme_from_dict, scheme_storage_problems
 from domain.services.catalog_file import parse_catalog_csv
 from domain.services.party_file import parse_parties_csv
@@ -59,10 +59,22 @@ def import_parties(uow: UnitOfWork, text: str) -> ImportReport:
         if errors:
             raise ImportFailed(errors)
         # Distributors first so that every retailer's link resolves inside the transaction.
-        ordered = sorted(parties, key=lambda p: p.role != Role.DISTRIBUTOR)
+        ordered = sorted((_kept_binding(uow, p) for p in parties),
+                         key=lambda p: p.role != Role.DISTRIBUTOR)
         changed = sum(uow.parties.upsert(p) for p in ordered)
         uow.commit()
     return ImportReport("parties", len(parties), changed)
+
+
+def _kept_binding(uow: UnitOfWork, party: Party) -> Party:
+    """A Telegram user bound by sharing their contact stays bound when a file that names no
+    Telegram id is imported again; a new phone needs the new phone's owner to bind anew."""
+    if party.telegram_user_id is not None:
+        return party
+    stored = uow.parties.get(party.id)
+    if stored is None or stored.telegram_user_id is None or stored.phone != party.phone:
+        return party
+    return replace(party, telegram_user_id=stored.telegram_user_id)
 
 
 def read_scheme_file(text: str) -> list[dict[str, Any]]:

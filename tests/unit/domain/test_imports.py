@@ -91,3 +91,22 @@ def test_schemes_import_validates_against_the_catalog() -> None:
     assert failed.value.errors[0].line == 2
     with pytest.raises(ImportFailed):
         import_schemes(MemoryUnitOfWork(store), "{not: [valid")
+
+
+def test_a_telegram_binding_survives_the_same_file_and_goes_with_a_new_phone() -> None:
+    from dataclasses import replace
+
+    store = MemoryStore()
+    import_parties(MemoryUnitOfWork(store), PARTIES)
+    with MemoryUnitOfWork(store) as uow:  # R-0001 shared its contact on Telegram
+        shop = uow.parties.get("R-0001")
+        assert shop is not None
+        uow.parties.upsert(replace(shop, telegram_user_id=5550001))
+        uow.commit()
+    again = import_parties(MemoryUnitOfWork(store), PARTIES)
+    assert again.changed == 0
+    with MemoryUnitOfWork(store) as uow:
+        assert uow.parties.get("R-0001").telegram_user_id == 5550001  # type: ignore[union-attr]
+    import_parties(MemoryUnitOfWork(store), PARTIES.replace("+919800000001", "+919800000009"))
+    with MemoryUnitOfWork(store) as uow:
+        assert uow.parties.get("R-0001").telegram_user_id is None  # type: ignore[union-attr]
