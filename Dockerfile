@@ -6,6 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# An image is a deployment: no open web chat (anyone could speak as any party), JSON logs,
+# strong console tokens. `make demo` on a laptop stays in development.
+ENV ENVIRONMENT=production
+
 # Build from a scratch directory and delete it afterwards, so the installed package in
 # site-packages is the only copy of the code inside the image.
 WORKDIR /src

@@ -437,3 +437,8 @@ def test_settings_read_through_base_settings_or_environ_are_found() -> None:
         "LOG_LEVEL",
         "SENTRY_DSN",
     }
+
+
+def test_the_image_runs_as_production_without_the_open_web_chat() -> None:
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
+    assert "\nENV ENVIRONMENT=production\n" in dockerfile
