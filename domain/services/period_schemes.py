@@ -14,14 +14,13 @@ from fractions import Fraction
 from domain.commands import RecordNote
 from domain.errors import InvalidInput, NotFound
 from domain.model.catalog import Product
-from domain.model.field_limits import MONEY
 from domain.model.money import format_rupees, round_money
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Party
 from domain.model.scheme import Scheme
 from domain.pricing import Buyer, cumulative_progress
 from domain.pricing.scheme_index import IndexedScheme, in_scope
-from domain.services.ledger import SETTLEMENT_CLIENT_ID, record_note
+from domain.services.ledger import MAX_AMOUNT, SETTLEMENT_CLIENT_ID, record_note
 from domain.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DELIVERED = (OrderStatus.DISPATCHED, OrderStatus.DELIVERED)
@@ -130,9 +129,10 @@ def settle_scheme(factory: UnitOfWorkFactory, scheme_id: str, catalog: Mapping[s
     # Every note is checked before any is written: a refusal half-way would leave some
     # parties credited and the rest not.
     for party, amount in earned:
-        if (problem := MONEY.size_problem(amount)) is not None:
+        if amount > MAX_AMOUNT:  # what record_note would refuse, after the others were written
             raise InvalidInput(f"{party.id} would be credited {format_rupees(amount)}, more "
-                               f"than a ledger entry holds ({problem}); nothing was settled")
+                               f"than one ledger entry takes ({format_rupees(MAX_AMOUNT)}); "
+                               "nothing was settled")
     done = [Settlement(party.id, settled[party.id].credit, False) for party in parties
             if party.id in settled]
     for party, amount in earned:

@@ -203,11 +203,11 @@ def test_a_settlement_too_large_for_one_party_credits_no_one(
     deliver_orders(settings, "R-0002", "LIMCA-750", [2], start + timedelta(days=3))
     window = {"from": start.isoformat(), "to": end.isoformat()}
     scope = {"skus": ["LIMCA-750"], "brands": [], "categories": []}
-    # Paid as the free goods' value: 2e10 bottles at 38.00 fit a ledger entry (R-0001, one
-    # case), twice that does not (R-0002, two): nothing may be written for either.
+    # Paid as the free goods' value: 2,000,000 bottles at 38.00 (R-0001, one case) is within
+    # what one ledger entry takes, twice that (R-0002, two) is not: nothing may be written.
     huge = scheme(id="QPS-HUGE", name="Limca: a fortune", kind="free_goods", cumulative=True,
                   scope=scope, valid=window, recursive=True,
-                  slabs=[{"min_qty": 24, "unit": "bottle", "free_qty": 20_000_000_000}])
+                  slabs=[{"min_qty": 24, "unit": "bottle", "free_qty": 2_000_000}])
     assert client.post("/api/schemes", headers=AUTH, json=huge).status_code == 201
     res = client.post("/api/schemes/QPS-HUGE/settle", headers=AUTH)
     assert res.status_code == 422 and "nothing was settled" in res.json()["detail"]
