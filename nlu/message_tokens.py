@@ -108,12 +108,15 @@ def _raw_tokens(text: str) -> list[Token]:
 
 
 def _mixed_numbers(tokens: list[Token]) -> list[Token]:
-    """'1 1/2' is one and a half: a small whole number, then a proper fraction ('750 1/2'
-    is a size, then half of something)."""
+    """'1 1/2' is one and a half: a small whole number, then a proper fraction. Not after a
+    word, where the number may be part of a name ('maggi 70 1/2 box' is half a box of Maggi
+    70), nor a big one ('750 1/2' is a size, then half of something)."""
     out: list[Token] = []
     for tok in tokens:
         prev = out[-1] if out else None
+        after_word = len(out) > 1 and out[-2].kind == "word"
         if (prev is not None and prev.kind == "num" and tok.kind == "num" and "/" in tok.text
+                and not after_word
                 and prev.value is not None and prev.value == prev.value.to_integral() < 100
                 and "/" not in prev.text and tok.value is not None and 0 < tok.value < 1):
             out[-1] = Token("num", f"{prev.text} {tok.text}", prev.value + tok.value)

@@ -51,3 +51,11 @@ def test_a_whole_number_then_a_fraction_is_one_quantity(parser: BuiltinParser) -
     assert lines(parse(parser, "appy 600 2 1/2 case")) == [("APPY-600", 2.5, "case")]
     # A size before a fraction stays a size: half a case of the 600 ml.
     assert lines(parse(parser, "fanta 600 1/2 case")) == [("FANTA-600", 0.5, "case")]
+
+
+def test_a_number_after_a_name_stays_with_the_name_before_a_fraction(
+        parser: BuiltinParser) -> None:
+    # "tiger 10" is Tiger 100g (Rs 10): half a box of it, not ten and a half boxes.
+    assert lines(parse(parser, "tiger 10 1/2 box")) == [("TIGER-10", 0.5, "box")]
+    assert lines(parse(parser, "cinthol 50 1/2 dozen")) == [("CINTHOL-50", 0.5, "dozen")]
+    assert lines(parse(parser, "1 1/2 box tiger 10")) == [("TIGER-10", 1.5, "box")]
