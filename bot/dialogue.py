@@ -406,6 +406,7 @@ class Dialogue:
         return None
 
     def _find_lines(self, turn: Turn, what: str) -> list[dict[str, Any]]:
+        what = what.strip(" .,!?")  # "remove it." is "it", too short to match inside a name
         lines: list[dict[str, Any]] = turn.state["draft"]["lines"]
         scored = []
         for line in lines:
@@ -463,6 +464,15 @@ class Dialogue:
             return self._remove(turn, what)
         unit = resolve_unit(generic, product) if generic else line["unit"]
         check_line(product, qty, unit)
+        lines: list[dict[str, Any]] = turn.state["draft"]["lines"]
+        same = [ln for ln in lines if ln is not line and ln["sku"] == line["sku"]
+                and (ln["unit"] or product.default_unit) == (unit or product.default_unit)]
+        if same:
+            # Now in the unit of its product's other line: one line, as adding it would make.
+            merged = qty + Decimal(same[0]["qty"])
+            check_line(product, merged, unit)  # before any change: a refusal changes nothing
+            lines.remove(line)
+            line, qty = same[0], merged
         line["qty"], line["unit"] = str(qty), unit
         return self._show(turn, notes=[f"Changed {product.name} to "
                                        f"{qty_text(qty, unit or product.default_unit)}."])

@@ -215,3 +215,15 @@ def test_one_product_on_two_lines_is_told_apart_by_its_unit(shop: Shop) -> None:
     assert "Changed Maggi" in changed and "to 3 cases" in changed and "5 boxes" in changed
     removed = shop.say("remove maggi 70g box")
     assert "Removed Maggi" in removed and "5 boxes" not in removed and "3 cases" in removed
+
+
+def test_a_line_moved_to_its_twins_unit_joins_it_and_punctuation_does_not_fool_matching(
+        shop: Shop) -> None:
+    shop.send("5 box maggi 70g")
+    shop.send("add 1 cs maggi 70g")
+    joined = shop.say("make maggi 70g box 2 case")
+    assert "to 3 cases" in joined and "boxes" not in joined
+    assert "Removed Maggi" in shop.say("remove maggi 70g")  # one line now: no question
+    shop.send("2 cs sprite 750")
+    refused = shop.say("remove it.")  # not Sprite, though "it." is three characters
+    assert "is not in your draft order" in refused and "Removed" not in refused
