@@ -65,17 +65,18 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop run() relays on
 
-    def _claim(self) -> list[tuple[Notice, Party | None]]:
+    def _claim(self) -> tuple[datetime, list[tuple[Notice, Party | None]]]:
         now = datetime.now(UTC)
+        lease = now + CLAIM_LEASE
         with self.uow_factory() as uow:
-            notices = uow.outbox.claim(now, now + CLAIM_LEASE)
+            notices = uow.outbox.claim(now, lease)
             parties = uow.parties.get_many({n.party_id for n in notices})
             uow.commit()
-            return [(n, parties.get(n.party_id)) for n in notices]
+            return lease, [(n, parties.get(n.party_id)) for n in notices]
 
-    def _release(self, ids: list[int]) -> None:
+    def _release(self, ids: list[int], lease: datetime) -> None:
         with self.uow_factory() as uow:
-            uow.outbox.release(ids)
+            uow.outbox.release(ids, lease)
             uow.commit()
 
     def _settle(self, unreachable: list[Outbound], ids: list[int]) -> None:
@@ -86,7 +87,7 @@ class OutboxRelay:
             uow.commit()
 
     async def relay_once(self) -> int:
-        claimed = await run_in_threadpool(self._claim)
+        lease, claimed = await run_in_threadpool(self._claim)
         if not claimed:
             return 0
         ids = [n.id for n, _ in claimed if n.id is not None]
@@ -102,7 +103,7 @@ class OutboxRelay:
         except BaseException:
             # Not queued: free them for the next tick rather than for the lease's end.
             with contextlib.suppress(Exception):
-                await run_in_threadpool(self._release, ids)
+                await run_in_threadpool(self._release, ids, lease)
             raise
         # Database writes, in a thread: the loop serves the webhooks meanwhile.
         await run_in_threadpool(self._settle, unreachable, ids)

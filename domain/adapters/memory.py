@@ -315,9 +315,11 @@ class MemoryOutbox:
             self.items[notice_id] = item._replace(claimed_until=lease_until)
         return [item.notice for _, item in free]
 
-    def release(self, ids: builtins.list[int]) -> None:
+    def release(self, ids: builtins.list[int], lease_until: datetime) -> None:
         for notice_id in ids:
-            self.items[notice_id] = self.items[notice_id]._replace(claimed_until=None)
+            item = self.items[notice_id]
+            if not item.relayed and item.claimed_until == lease_until:
+                self.items[notice_id] = item._replace(claimed_until=None)
 
     def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None:
         for notice_id in ids:

@@ -142,8 +142,9 @@ class Outbox(Protocol):
         once the unit commits: a relay that dies holding them frees them when it runs out."""
         ...
 
-    def release(self, ids: builtins.list[int]) -> None:
-        """Lets go of claimed notices that were not relayed, for the next relay to take."""
+    def release(self, ids: builtins.list[int], lease_until: datetime) -> None:
+        """Lets go of notices claimed with this lease and not relayed, for the next relay to
+        take; one whose lease ran out and another relay claimed is that relay's."""
         ...
 
     def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None: ...

@@ -46,16 +46,22 @@ def test_a_claimed_notice_waits_for_its_lease_and_a_relayed_one_never_comes_back
     assert (first, second) < (third,) and claim(engine) == []
     with SqlUnitOfWork(engine) as uow:  # still pending, for the queue-depth gauge
         assert len(uow.outbox.pending()) == 3
-        uow.outbox.release([second])
+        uow.outbox.release([second], NOW + LEASE)
         uow.outbox.mark_relayed([third], NOW)
         uow.commit()
     assert claim(engine) == [second]
     # The relay holding `first` died: once its lease is over, another relay takes it.
     assert claim(engine, NOW + LEASE - timedelta(seconds=1)) == []
-    assert claim(engine, NOW + LEASE + timedelta(seconds=1)) == [first, second]
+    later = NOW + LEASE + timedelta(seconds=1)
+    assert claim(engine, later) == [first, second]
+    with SqlUnitOfWork(engine) as uow:
+        # The first relay, back, lets go of its old lease: the new holder keeps the rows.
+        uow.outbox.release([first, second], NOW + LEASE)
+        uow.commit()
+    assert claim(engine, later) == []
     with SqlUnitOfWork(engine) as uow:
         uow.outbox.mark_relayed([first, second], NOW)
-        uow.outbox.release([first])  # too late to free a relayed one
+        uow.outbox.release([first], later + LEASE)  # too late to free a relayed one
         uow.commit()
     assert claim(engine, NOW + 10 * LEASE) == []
 

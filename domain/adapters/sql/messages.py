@@ -117,11 +117,11 @@ class SqlOutbox:
         return sorted((Notice.from_json(party_id, body, notice_id)
                        for notice_id, party_id, body in rows), key=lambda n: n.id or 0)
 
-    def release(self, ids: builtins.list[int]) -> None:
+    def release(self, ids: builtins.list[int], lease_until: datetime) -> None:
         if ids:
-            self.session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(ids),
-                                                         col(OutboxRow.relayed_at).is_(None))
-                                 .values(claimed_until=None))
+            self.session.execute(update(OutboxRow).where(
+                col(OutboxRow.id).in_(ids), col(OutboxRow.relayed_at).is_(None),
+                col(OutboxRow.claimed_until) == lease_until).values(claimed_until=None))
 
     def mark_relayed(self, ids: builtins.list[int], at: datetime) -> None:
         if ids:
