@@ -22,7 +22,9 @@ QUEUE_DEPTH = Gauge("dms_queue_depth", "Messages waiting to be sent", ["queue"],
 RATE_LIMITED = Counter("dms_rate_limited_total", "Messages refused by the rate limit",
                        ["channel"])
 
-PHONE = re.compile(r"(?<![\w])\+?\d[\d -]{8,}\d(?![\w])")
+# E.164 numbers run from 8 to 15 digits (parties are imported with as few as 8)
+PHONE = re.compile(r"(?<![\w])\+?\d[\d -]{6,}\d(?![\w])")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 URL_TOKEN = re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+")
 _secrets: set[str] = set()
@@ -36,7 +38,7 @@ def register_secret(value: str | None) -> None:
 
 def mask_phone(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group(0))
-    if len(digits) < 10:
+    if len(digits) < 8 or ISO_DATE.fullmatch(match.group(0).strip()):
         return match.group(0)
     return ("+" if match.group(0).startswith("+") else "") + "*" * (len(digits) - 4) + digits[-4:]
 
