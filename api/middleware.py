@@ -64,6 +64,7 @@ def _has_nul(scope: Scope) -> bool:
 
 
 NUL_REFUSED = b'{"detail":"the URL must not contain a NUL character"}'
+FAILED = b'{"detail":"internal error; it is logged under this response\'s X-Request-ID"}'
 
 
 class EdgeMiddleware:
@@ -97,6 +98,20 @@ class EdgeMiddleware:
         started = time.perf_counter()
         try:
             await app(scope, receive, send_with_headers)
+        except Exception:
+            # Logged here, with the request id, and answered here with the edge's headers:
+            # Starlette's outer error handler would send a bare 500 after this layer.
+            log.exception("request failed", extra=log_fields(
+                method=scope["method"], path=path, status=500,
+                ms=round((time.perf_counter() - started) * 1000, 1)))
+            if status == 0:
+                await send_with_headers({"type": "http.response.start", "status": 500,
+                                         "headers": [(b"content-type", b"application/json"),
+                                                     (b"content-length",
+                                                      str(len(FAILED)).encode())]})
+                await send_with_headers({"type": "http.response.body", "body": FAILED})
+            raise
+        else:
             log.info("request", extra=log_fields(
                 method=scope["method"], path=path, status=status,
                 ms=round((time.perf_counter() - started) * 1000, 1)))

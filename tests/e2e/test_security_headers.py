@@ -224,3 +224,21 @@ def test_a_nul_in_the_url_is_a_400_not_a_database_error(client: TestClient, url:
     assert res.status_code == 400, res.text
     assert res.json() == {"detail": "the URL must not contain a NUL character"}
     assert res.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_unexpected_error_is_logged_with_its_request_id_and_answered_with_the_headers(
+        settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(settings)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    caplog.set_level(logging.INFO)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        res = c.get("/boom", headers={"X-Request-ID": "trace-500"})
+    assert res.status_code == 500 and "X-Request-ID" in res.json()["detail"]
+    assert res.headers["x-request-id"] == "trace-500"
+    assert res.headers["x-content-type-options"] == "nosniff"
+    (failed,) = [r for r in caplog.records if r.getMessage() == "request failed"]
+    assert failed.exc_info is not None and getattr(failed, "path", None) == "/boom"
