@@ -224,5 +224,7 @@ def bootstrap(
     else:
         outbound = InProcessQueue(channels.senders, bury)
     relay = OutboxRelay(uow_factory, outbound, channel_router(set(channels.senders)), bury)
+    if isinstance(outbound, InProcessQueue):
+        outbound.on_settled = relay.settled
     return Services(settings, engine, redis, catalog, states, inbox, http, channels, outbound,
                     dead_letters, relay, mailbox)

@@ -30,6 +30,8 @@ DeadLetterSink = Callable[[Outbound, str], None]
 
 
 class OutboundQueue(Protocol):
+    durable: bool  # whether a queued message outlives this process
+
     async def enqueue(self, out: Outbound) -> None: ...
     async def enqueue_many(self, outs: Sequence[Outbound]) -> None:
         """As enqueue, for each; one round trip where the queue can."""
@@ -46,15 +48,31 @@ async def deliver_once(senders: Mapping[str, ChannelSender], out: Outbound) -> N
     sender = senders.get(out.channel)
     if sender is None:
         raise SendFailed(f"the {out.channel} channel is off", retryable=False)
-    await sender.send(out)
+    try:
+        await sender.send(out)
+    except SendFailed:
+        raise
+    except Exception as exc:
+        # Anything else (Redis down under the service window, a bug) is retried like an
+        # outage and dead-lettered in the end: neither dropped nor failed for good at once.
+        log.exception("outbound send failed unexpectedly", extra={"key": out.key})
+        raise SendFailed(f"unexpected {type(exc).__name__}") from exc
 
 
 class InProcessQueue:
+    """Sends in this process's memory: what it holds is lost if the process stops. So it is
+    not `durable`: the outbox relay marks a notice relayed only once `on_settled` says it was
+    sent or dead-lettered, and a restart relays the others again."""
+
+    durable = False
+
     def __init__(self, senders: Mapping[str, ChannelSender], dead_letters: DeadLetterSink,
-                 backoff_scale: float = 1.0) -> None:
+                 backoff_scale: float = 1.0,
+                 on_settled: Callable[[Outbound], None] | None = None) -> None:
         self.senders = senders
         self.dead_letters = dead_letters
         self.backoff_scale = backoff_scale
+        self.on_settled = on_settled  # called in a thread: it may write to the database
         self._seen: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -71,6 +89,14 @@ class InProcessQueue:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, out: Outbound) -> None:
+        await self._deliver(out)
+        if self.on_settled is not None:
+            try:
+                await asyncio.to_thread(self.on_settled, out)
+            except Exception:  # not recorded: relayed again later, and sent again at worst
+                log.exception("outbound settlement not recorded", extra={"key": out.key})
+
+    async def _deliver(self, out: Outbound) -> None:
         for attempt in range(1, MAX_TRIES + 1):
             try:
                 await deliver_once(self.senders, out)
@@ -103,6 +129,8 @@ JOB = "deliver_outbound"
 
 
 class ArqQueue:
+    durable = True  # jobs live in Redis: the relay may mark a notice relayed once queued
+
     def __init__(self, redis: ArqRedis) -> None:
         self.redis = redis
         self._enqueue_if_new = redis.register_script(ENQUEUE_IF_NEW)

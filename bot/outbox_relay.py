@@ -1,6 +1,7 @@
 """Moves committed notices from the outbox to the outbound queue, on the party's channel.
 
-Claim, enqueue, mark relayed, each committed on its own. The claim keeps the other app
+Claim, enqueue, mark relayed, each committed on its own (with the in-process queue, mark
+relayed once sent or dead-lettered). The claim keeps the other app
 processes' relays off the rows while this one enqueues them. A crash after the claim leaves the
 rows to the next relay once the claim's lease runs out; a crash after the enqueue re-enqueues
 them then, and the queue drops the repeat by its key. So a notice is neither lost nor sent
@@ -105,9 +106,22 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await run_in_threadpool(self._release, ids, lease)
             raise
-        # Database writes, in a thread: the loop serves the webhooks meanwhile.
-        await run_in_threadpool(self._settle, unreachable, ids)
+        # Database writes, in a thread: the loop serves the webhooks meanwhile. A queue that
+        # lives in this process only marks what it has sent or buried (settled()): the rest
+        # stay unrelayed, for a restart to relay again.
+        done = ids if self.queue.durable else [
+            n.id for n, party in claimed if n.id is not None and (
+                party is None or self.route(party) is None)]
+        await run_in_threadpool(self._settle, unreachable, done)
         return len(claimed)
+
+    def settled(self, out: Outbound) -> None:
+        """A notice the in-process queue has sent or dead-lettered: relayed for good."""
+        kind, _, notice_id = out.key.partition(":")
+        if kind == "notice" and notice_id.isdecimal():
+            with self.uow_factory() as uow:
+                uow.outbox.mark_relayed([int(notice_id)], datetime.now(UTC))
+                uow.commit()
 
     def wake(self) -> None:
         """Relay now rather than at the next tick (after a message that may have notices).

@@ -104,6 +104,8 @@ def test_concurrent_claims_share_out_every_notice_once(database_url: str) -> Non
 class RecordingQueue:
     """A queue with no dedup of its own, as the in-process one is across processes."""
 
+    durable = True
+
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
 
@@ -117,6 +119,8 @@ class RecordingQueue:
 
 
 class BrokenQueue:
+    durable = True
+
     async def enqueue(self, out: Outbound) -> None:
         raise ConnectionError("queue down")
 

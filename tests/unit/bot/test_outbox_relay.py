@@ -152,3 +152,57 @@ def test_notices_for_no_channel_are_buried_off_the_event_loop() -> None:
 
     loop_thread = asyncio.run(scenario())
     assert len(burying_threads) == 1 and burying_threads[0] != loop_thread
+
+
+def test_with_the_in_process_queue_a_notice_is_relayed_once_sent_and_a_restart_resends_it(
+) -> None:
+    store, senders, buried = world()
+    senders["whatsapp"].fail_first = 1  # the shop's notice is still being retried...
+
+    async def stopped_mid_retry() -> None:
+        queue = InProcessQueue(senders, lambda out, why: buried.append(why), backoff_scale=100)
+        relay = OutboxRelay(lambda: MemoryUnitOfWork(store), queue,
+                            channel_router(set(senders)), lambda out, why: buried.append(why))
+        queue.on_settled = relay.settled
+        await relay.relay_once()
+        await asyncio.sleep(0.05)  # Telegram's went out; WhatsApp's waits out its backoff
+        for task in list(queue._tasks):  # ...when the process stops
+            task.cancel()
+        await asyncio.gather(*queue._tasks, return_exceptions=True)
+
+    asyncio.run(stopped_mid_retry())
+    with MemoryUnitOfWork(store) as uow:
+        assert [n.party_id for n in uow.outbox.pending()] == ["R-1"]  # not lost
+    assert len(senders["telegram"].sent) == 1 and senders["whatsapp"].sent == []
+
+    async def restarted() -> None:
+        queue = InProcessQueue(senders, lambda out, why: buried.append(why))
+        relay = OutboxRelay(lambda: MemoryUnitOfWork(store), queue,
+                            channel_router(set(senders)), lambda out, why: buried.append(why))
+        queue.on_settled = relay.settled
+        for item in list(store.outbox):  # the dead process's claim has run out
+            store.outbox[item] = store.outbox[item]._replace(claimed_until=None)
+        assert await relay.relay_once() == 1
+        await queue.drain()
+
+    asyncio.run(restarted())
+    assert len(senders["whatsapp"].sent) == 1 and len(senders["telegram"].sent) == 1
+    with MemoryUnitOfWork(store) as uow:
+        assert uow.outbox.pending() == []
+
+
+def test_an_unexpected_send_error_is_retried_then_buried_not_dropped() -> None:
+    class Exploding(FakeSender):
+        async def send(self, out: Outbound) -> None:
+            raise ConnectionError("redis under the service window is down")
+
+    buried: list[str] = []
+
+    async def scenario() -> None:
+        queue = InProcessQueue({"whatsapp": Exploding("whatsapp")},
+                               lambda out, why: buried.append(why), backoff_scale=0.0001)
+        await queue.enqueue(Outbound("whatsapp", "+919800000001", (), "notice:9"))
+        await queue.drain()
+
+    asyncio.run(scenario())
+    assert buried == ["unexpected ConnectionError"]
