@@ -121,9 +121,8 @@ def reject_order(cmd: RejectOrder, uow: UnitOfWork) -> StepResult:
         order = order_to_act_on(uow, cmd.order_id, cmd.by_party_id)
         if order.status == OrderStatus.REJECTED:
             return StepResult(order, changed=False)
-        was = order.status
-        if not uow.orders.move(cmd.order_id, (OrderStatus.PLACED, OrderStatus.ACCEPTED),
-                               OrderStatus.REJECTED, reason, cmd.at):
+        was = _move_open(uow, cmd.order_id, OrderStatus.REJECTED, reason, cmd.at)
+        if was is None:
             return _lost_race(uow, order, OrderStatus.REJECTED, "rejected")
         if was == OrderStatus.ACCEPTED and order.distributor_id is not None:
             for sku, qty in needs(order).items():
@@ -140,9 +139,8 @@ def dispatch_order(cmd: DispatchOrder, uow: UnitOfWork, catalog: Mapping[str, Pr
         order = order_to_act_on(uow, cmd.order_id, cmd.by_party_id)
         if order.status == OrderStatus.DISPATCHED:
             return StepResult(order, changed=False)
-        was = order.status
-        if not uow.orders.move(cmd.order_id, (OrderStatus.PLACED, OrderStatus.ACCEPTED),
-                               OrderStatus.DISPATCHED, None, cmd.at):
+        was = _move_open(uow, cmd.order_id, OrderStatus.DISPATCHED, None, cmd.at)
+        if was is None:
             return _lost_race(uow, order, OrderStatus.DISPATCHED, "dispatched")
         assert order.number is not None
         if order.kind == "primary":
@@ -164,6 +162,18 @@ def dispatch_order(cmd: DispatchOrder, uow: UnitOfWork, catalog: Mapping[str, Pr
                               f"for {format_rupees(invoice.debit)}."))
         uow.commit()
         return StepResult(_reloaded(uow, order), changed=True)
+
+
+def _move_open(uow: UnitOfWork, order_id: int, to: OrderStatus, note: str | None,
+               at: datetime) -> OrderStatus | None:
+    """Moves an open order on; the status it moved from, or None if it was not open. One
+    source status at a time: the order as read earlier may have been accepted since (its
+    stock reserved), and what to do with the stock depends on where it really moved from."""
+    for _ in range(2):  # placed, then accepted in between: once more
+        for source in (OrderStatus.ACCEPTED, OrderStatus.PLACED):
+            if uow.orders.move(order_id, (source,), to, note, at):
+                return source
+    return None
 
 
 def _lost_race(uow: UnitOfWork, order: Order, wanted: OrderStatus, verb: str) -> StepResult:

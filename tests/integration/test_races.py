@@ -258,3 +258,46 @@ def test_two_payments_with_one_client_id_at_once_are_recorded_once(engine: Engin
     with SqlUnitOfWork(engine) as uow:
         entries = uow.ledger.entries("R-1", None, date(2026, 11, 28))
     assert len(entries) == 10 and sum(e.credit for e in entries) == Decimal("5000.00")
+
+
+class AcceptedMeanwhile(SqlUnitOfWork):
+    """A unit whose first read of an order is followed, before its own write, by another
+    request accepting that order (and so reserving its stock)."""
+
+    def __enter__(self) -> AcceptedMeanwhile:
+        super().__enter__()
+        read, fired = self.orders.get, []
+
+        def get(order_id: int) -> Order | None:
+            order = read(order_id)
+            if not fired:
+                fired.append(order_id)
+                accepted = accept_order(AcceptOrder(order_id, None, NOW),
+                                        SqlUnitOfWork(self.engine), CATALOG)
+                assert accepted.changed
+            return order
+
+        self.orders.get = get  # type: ignore[method-assign]
+        return self
+
+
+@pytest.mark.parametrize("step", ["reject", "dispatch"])
+def test_a_reject_or_dispatch_racing_an_accept_settles_its_reservation(
+        engine: Engine, step: str) -> None:
+    from domain.commands import RejectOrder
+    from domain.services.fulfilment import reject_order
+
+    receive(engine, 100)
+    (order_id,) = add_orders(engine, 1, 40)
+    if step == "reject":
+        result = reject_order(RejectOrder(order_id, None, "no stock", NOW),
+                              AcceptedMeanwhile(engine))
+    else:
+        result = dispatch_order(DispatchOrder(order_id, None, NOW), AcceptedMeanwhile(engine),
+                                CATALOG)
+    assert result.changed
+    with SqlUnitOfWork(engine) as uow:
+        level = uow.stock.levels_of("D-1", {"TU-750": 1})["TU-750"]
+    # Rejected: the reservation is released. Dispatched: taken from what was reserved.
+    assert level.reserved == 0
+    assert level.on_hand == (100 if step == "reject" else 60)
