@@ -301,3 +301,24 @@ def test_a_reject_or_dispatch_racing_an_accept_settles_its_reservation(
     # Rejected: the reservation is released. Dispatched: taken from what was reserved.
     assert level.reserved == 0
     assert level.on_hand == (100 if step == "reject" else 60)
+
+
+def test_first_receipts_of_a_sku_at_once_all_count(engine: Engine) -> None:
+    def receipt(i: int) -> None:
+        with SqlUnitOfWork(engine) as uow:
+            uow.stock.receive("D-1", "TU-750", 10, "receipt", f"GRN-{i}", NOW)
+            uow.commit()
+
+    ok(race(8, receipt))
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.stock.level("D-1", "TU-750").on_hand == 80
+
+
+def test_one_alert_raised_at_once_by_two_runs_is_raised_once(engine: Engine) -> None:
+    def raise_alert(i: int) -> bool:
+        with SqlUnitOfWork(engine) as uow:
+            raised = uow.alerts.raise_("low:D-1:TU-750", "D-1", NOW)
+            uow.commit()
+            return raised
+
+    assert sorted(ok(race(6, raise_alert))) == [False] * 5 + [True]

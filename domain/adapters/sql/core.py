@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import CursorResult, Executable, Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
 
 from domain.adapters.tables import MetaRow, PartyRow
@@ -32,6 +34,19 @@ def run_statement(session: Session, statement: Executable, params: dict[str, Any
     session.flush()
     # On the session's connection, past the ORM's execute: these statements map no entities.
     return session.connection().execute(statement, params)
+
+
+def insert_if_absent(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT .. ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike): True if inserted.
+    Check-then-insert raced another worker into a unique violation, which also spoils the
+    session's transaction."""
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    # RETURNING, not rowcount: psycopg reports -1 for an insert that did nothing.
+    key = next(iter(table.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return session.connection().execute(statement).first() is not None
 
 
 def apply_fields(row: object, fields: dict[str, object]) -> bool:

@@ -8,10 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from domain.adapters.sql.core import run_statement, table_of
+from domain.adapters.sql.core import insert_if_absent, run_statement, table_of
 from domain.adapters.tables import AlertStateRow, StockLevelRow, StockMoveRow
 from domain.model.stock import StockLevel
 
@@ -28,13 +27,12 @@ class SqlStockRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _row(self, distributor_id: str, sku: str) -> StockLevelRow:
-        row = self.session.get(StockLevelRow, (distributor_id, sku))
-        if row is None:
-            row = StockLevelRow(distributor_id=distributor_id, sku=sku)
-            self.session.add(row)
-            self.session.flush()
-        return row
+    def _row(self, distributor_id: str, sku: str) -> None:
+        """Makes sure the level's row exists; two first receipts at once both find none."""
+        if self.session.get(StockLevelRow, (distributor_id, sku)) is None:
+            insert_if_absent(self.session, _STOCK, {"distributor_id": distributor_id,
+                                                    "sku": sku, "qty_base": 0,
+                                                    "reserved_base": 0})
 
     def level(self, distributor_id: str, sku: str) -> StockLevel:
         row = run_statement(self.session, _STOCK_LEVEL,
@@ -134,12 +132,9 @@ class SqlAlertStore:
     def raise_(self, key: str, party_id: str, at: datetime) -> bool:
         if self.session.get(AlertStateRow, key) is not None:
             return False
-        self.session.add(AlertStateRow(key=key, party_id=party_id, raised_at=at))
-        try:
-            self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        # Another run raising it at the same moment is not an error: it is up, once.
+        return insert_if_absent(self.session, table_of(AlertStateRow),
+                                {"key": key, "party_id": party_id, "raised_at": at})
 
     def clear(self, key: str) -> None:
         row = self.session.get(AlertStateRow, key)
