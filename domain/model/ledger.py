@@ -7,6 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+# The first day the ledger and its statements reach back to.
+EARLIEST = date(2000, 1, 1)
+
 
 class EntryKind(StrEnum):
     INVOICE = "invoice"  # debit: goods dispatched to the party

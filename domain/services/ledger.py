@@ -7,12 +7,12 @@ invoice. Posting the same thing twice returns the first entry and writes nothing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from domain.commands import RecordNote, RecordPayment, ReverseEntry
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.model.ledger import EntryKind, LedgerEntry
+from domain.model.ledger import EARLIEST, EntryKind, LedgerEntry
 from domain.model.money import round_money
 from domain.model.order import Order
 from domain.services.unit_of_work import UnitOfWork
@@ -78,6 +78,15 @@ def _post(uow: UnitOfWork, entry: LedgerEntry) -> Posted:
     return Posted(stored, created=True)
 
 
+def _dated(on: date, now: datetime) -> None:
+    """Entries are dated from EARLIEST to today: one before it is in no statement, and a
+    reversal dated in the future would not take effect, yet could not be redone."""
+    if on < EARLIEST:
+        raise InvalidInput(f"the date must be on or after {EARLIEST:%d %b %Y}")
+    if on > now.date():
+        raise InvalidInput("the date must not be in the future")
+
+
 def _party_must_exist(uow: UnitOfWork, party_id: str) -> None:
     if uow.parties.get(party_id) is None:
         raise NotFound(f"no party {party_id}")
@@ -85,6 +94,7 @@ def _party_must_exist(uow: UnitOfWork, party_id: str) -> None:
 
 def record_payment(cmd: RecordPayment, uow: UnitOfWork, now: datetime) -> Posted:
     amount = _amount(cmd.amount)
+    _dated(cmd.on, now)
     with uow:
         existing = uow.ledger.by_client_id(cmd.client_id)
         if existing is not None:
@@ -99,6 +109,7 @@ def record_payment(cmd: RecordPayment, uow: UnitOfWork, now: datetime) -> Posted
 
 def record_note(cmd: RecordNote, uow: UnitOfWork, now: datetime) -> Posted:
     amount = _amount(cmd.amount)
+    _dated(cmd.on, now)
     try:
         kind = EntryKind(cmd.kind)
     except ValueError:
@@ -120,6 +131,7 @@ def record_note(cmd: RecordNote, uow: UnitOfWork, now: datetime) -> Posted:
 
 def reverse_entry(cmd: ReverseEntry, uow: UnitOfWork, now: datetime) -> Posted:
     """Entries are never edited: a mistake gets a mirror entry, once."""
+    _dated(cmd.on, now)
     with uow:
         existing = uow.ledger.by_client_id(cmd.client_id)
         if existing is not None:

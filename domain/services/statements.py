@@ -10,10 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from domain.errors import InvalidInput, NotFound
-from domain.model.ledger import LedgerEntry
+from domain.model.ledger import EARLIEST, LedgerEntry
 from domain.services.unit_of_work import UnitOfWork
 
-EARLIEST = date(2000, 1, 1)
 AGEING_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
 ZERO = Decimal("0.00")
 DEBITS_PAGE = 50

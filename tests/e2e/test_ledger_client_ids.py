@@ -56,3 +56,15 @@ def test_the_systems_client_ids_are_refused_and_cannot_block_an_invoice(
     phone.say("YES")
     order_id = admin(client, "/api/orders")["data"][0]["id"]
     assert client.post(f"/api/orders/{order_id}/dispatch", headers=AUTH).status_code == 200
+
+
+def test_entries_are_dated_between_the_ledgers_first_day_and_today(client: TestClient) -> None:
+    for day in ("0202-11-20", "1999-12-31", "9026-11-01"):
+        res = client.post("/api/payments", headers=AUTH,
+                          json={**payment(f"pay-date-{day}"), "date": day})
+        assert res.status_code == 422, (day, res.text)
+    paid = client.post("/api/payments", headers=AUTH, json=payment("pay-dated-0001"))
+    res = client.post(f"/api/ledger/{paid.json()['id']}/reverse", headers=AUTH,
+                      json={"client_id": "rev-dated-0001", "reason": "typo",
+                            "date": "9026-11-01"})
+    assert res.status_code == 422 and "future" in res.text
