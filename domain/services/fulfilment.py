@@ -16,6 +16,7 @@ from datetime import datetime
 from domain.commands import AcceptOrder, DispatchOrder, RejectOrder
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.model.catalog import Product
+from domain.model.field_limits import BASE_UNITS_MAX
 from domain.model.money import format_rupees
 from domain.model.notice import Notice
 from domain.model.order import Order, OrderStatus
@@ -144,8 +145,13 @@ def dispatch_order(cmd: DispatchOrder, uow: UnitOfWork, catalog: Mapping[str, Pr
             return _lost_race(uow, order, OrderStatus.DISPATCHED, "dispatched")
         assert order.number is not None
         if order.kind == "primary":
-            # The brand ships to the distributor: stock comes in.
-            for sku, qty in needs(order).items():
+            # The brand ships to the distributor: stock comes in, within what a level holds.
+            needed = needs(order)
+            levels = uow.stock.levels_of(order.party_id, needed)
+            for sku, qty in needed.items():
+                if levels[sku].on_hand + qty > BASE_UNITS_MAX:  # the unit rolls back
+                    raise InvalidInput(f"{order.party_id} would hold more than "
+                                       f"{BASE_UNITS_MAX:,} base units of {sku}")
                 uow.stock.receive(order.party_id, sku, qty, "primary", order.number, cmd.at)
         else:
             assert order.distributor_id is not None

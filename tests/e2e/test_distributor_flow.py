@@ -188,3 +188,13 @@ def test_on_whatsapp_a_distributor_types_the_order_commands_it_is_offered(
     desk.say(f"Reject {number}")
     assert f"{number} rejected (stock went bad)" in desk.say("stock went bad")
     assert admin(client, "/api/orders")["data"][0]["status"] == "rejected"
+
+
+def test_a_dispatch_from_the_console_raises_stock_alerts_as_one_from_chat_does(
+        phone: Phone, client: TestClient) -> None:
+    receive(client, "LIMCA-750", 1)
+    place(phone, "1 cs limca 750")
+    order_id = admin(client, "/api/orders")["data"][0]["id"]
+    assert client.post(f"/api/orders/{order_id}/dispatch", headers=AUTH).status_code == 200
+    alerts = [n["text"] for n in notices(client, "D-001") if "Stock alert" in n["text"]]
+    assert alerts and "Limca" in alerts[0]

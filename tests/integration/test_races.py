@@ -322,3 +322,25 @@ def test_one_alert_raised_at_once_by_two_runs_is_raised_once(engine: Engine) -> 
             return raised
 
     assert sorted(ok(race(6, raise_alert))) == [False] * 5 + [True]
+
+
+def test_a_primary_dispatch_past_what_a_stock_level_holds_is_refused_whole(
+        engine: Engine) -> None:
+    from domain.errors import InvalidInput
+    from domain.model.field_limits import BASE_UNITS_MAX
+
+    with SqlUnitOfWork(engine) as uow:
+        uow.stock.receive("D-1", "TU-750", BASE_UNITS_MAX - 10, "receipt", "GRN-1", NOW)
+        line = OrderLine(sku="TU-750", name=TU.name, qty=Decimal(1), unit="case", qty_base=24,
+                         unit_price=Decimal("912.00"), gross=Decimal("912.00"),
+                         discount=Decimal("0.00"), net=Decimal("912.00"))
+        order = uow.orders.add(Order(party_id="D-1", distributor_id=None, lines=[line],
+                                     gross=line.gross, discount=line.discount, net=line.net,
+                                     created_at=NOW, draft_id="primary-1", kind="primary"))
+        uow.commit()
+    assert order.id is not None
+    with pytest.raises(InvalidInput):
+        dispatch_order(DispatchOrder(order.id, None, NOW), SqlUnitOfWork(engine), CATALOG)
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.stock.level("D-1", "TU-750").on_hand == BASE_UNITS_MAX - 10
+        assert uow.orders.get(order.id).status == OrderStatus.PLACED  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ from domain.model.catalog import Product
 from domain.model.field_limits import NARRATION_LENGTH
 from domain.model.order import Order, OrderStatus
 from domain.services.fulfilment import StepResult, accept_order, dispatch_order, reject_order
+from domain.services.stock_alerts import run_stock_alerts
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 
@@ -143,7 +144,13 @@ def reject(order_id: OrderId, body: RejectBody, services: ServicesDep, _: Manage
 
 @router.post("/{order_id}/dispatch", operation_id="dispatch_order")
 def dispatch(order_id: OrderId, services: ServicesDep, _: ManagerDep) -> StepPublic:
-    result = dispatch_order(DispatchOrder(order_id, None, datetime.now(UTC)), services.uow(),
-                            _catalog(services))
+    now, catalog = datetime.now(UTC), _catalog(services)
+    result = dispatch_order(DispatchOrder(order_id, None, now), services.uow(), catalog)
+    distributor = result.order.distributor_id
+    if result.changed and distributor is not None:
+        # As a dispatch from chat does: the stock that left may now run short.
+        run_stock_alerts(services.uow(), catalog, distributor, now,
+                         services.settings.STOCK_ALERT_COVER_DAYS,
+                         skus={ln.sku for ln in result.order.lines})
     services.relay.wake()
     return _step(result)
