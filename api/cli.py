@@ -9,9 +9,11 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import ArgumentError
+
 from api.settings import Settings
 from bot.observability import configure_logging, register_secret
-from domain.errors import ImportFailed
+from domain.errors import DomainError, ImportFailed
 from domain.services.imports import ImportReport
 
 
@@ -226,6 +228,23 @@ def cmd_schemes_settle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bounded(low: int, high: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}")
+        return value
+
+    return parse
+
+
+_row_id = _bounded(1, 2**31 - 1, "an id")  # the tables' INTEGER keys
+_port = _bounded(1, 65535, "a port")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dms", description="chat-dms: the DMS that lives in chat")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -236,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve webhooks, console and web chat")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
 
@@ -274,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=("admin", "manager", "read-only"))
     create.set_defaults(func=cmd_tokens_create)
     revoke = tokens.add_parser("revoke", help="revoke a console token by id")
-    revoke.add_argument("id", type=int)
+    revoke.add_argument("id", type=_row_id)
     revoke.set_defaults(func=cmd_tokens_revoke)
 
     nlu = sub.add_parser("nlu").add_subparsers(dest="action", required=True)
@@ -312,7 +331,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(json_lines=settings.log_json)
     for secret in settings.secrets():
         register_secret(secret)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except (OSError, ValueError, ImportFailed, DomainError, ArgumentError) as exc:
+        # A file that is missing, a directory, not UTF-8 or not JSON, a bad catalog, a
+        # malformed DATABASE_URL: one line saying so, not a traceback.
+        print(f"dms {args.command}: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

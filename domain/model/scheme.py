@@ -10,6 +10,7 @@ scheme stored before those limits still loads.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,6 +130,14 @@ class Scheme:
 
 # --------------------------------------------------------------------------- reading
 
+# A bad value is quoted in its error, cut short: a YAML file of nested aliases (a "billion
+# laughs") is small to read but would take gigabytes to print whole.
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlist = _REPR.maxdict = 5
+_REPR.maxlevel = 2
+_shown = _REPR.repr
+
 
 def scheme_from_dict(data: Mapping[str, Any]) -> Scheme:
     """A validated Scheme, or InvalidInput naming the first bad field by its path."""
@@ -140,7 +149,7 @@ def scheme_from_dict(data: Mapping[str, Any]) -> Scheme:
     name = _text(data, "name", "name") or scheme_id
     kind_raw = data.get("kind")
     if kind_raw not in KINDS:
-        raise InvalidInput(f"kind: must be one of {', '.join(KINDS)} (got {kind_raw!r})")
+        raise InvalidInput(f"kind: must be one of {', '.join(KINDS)} (got {_shown(kind_raw)})")
     kind = cast(SchemeKind, kind_raw)
     scope = _scope(data.get("scope"))
     audience = _audience(data.get("audience"))
@@ -161,7 +170,7 @@ def scheme_from_dict(data: Mapping[str, Any]) -> Scheme:
     if priority is None:
         priority = 0
     if isinstance(priority, bool) or not isinstance(priority, int):
-        raise InvalidInput(f"priority: must be a whole number (got {priority!r})")
+        raise InvalidInput(f"priority: must be a whole number (got {_shown(priority)})")
     return Scheme(
         id=scheme_id,
         name=name,
@@ -193,7 +202,7 @@ def _text(data: Mapping[str, Any], key: str, path: str, required: bool = False) 
             raise InvalidInput(f"{path}: required")
         return None
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{path}: must be a non-empty string (got {value!r})")
+        raise InvalidInput(f"{path}: must be a non-empty string (got {_shown(value)})")
     return value.strip()
 
 
@@ -202,7 +211,7 @@ def _flag(data: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise InvalidInput(f"{path}: must be true or false (got {value!r})")
+        raise InvalidInput(f"{path}: must be true or false (got {_shown(value)})")
     return value
 
 
@@ -215,7 +224,7 @@ def _names(data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
     names: list[str] = []
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise InvalidInput(f"{path}[{i}]: must be a non-empty string (got {item!r})")
+            raise InvalidInput(f"{path}[{i}]: must be a non-empty string (got {_shown(item)})")
         if item.strip() not in names:
             names.append(item.strip())
     return tuple(names)
@@ -259,7 +268,7 @@ def _date(value: Any, path: str) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise InvalidInput(f"{path}: must be an ISO date like 2026-11-30 (got {value!r})")
+    raise InvalidInput(f"{path}: must be an ISO date like 2026-11-30 (got {_shown(value)})")
 
 
 def _valid(value: Any) -> tuple[date | None, date | None]:
@@ -273,18 +282,18 @@ def _valid(value: Any) -> tuple[date | None, date | None]:
 
 def _number(value: Any, path: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise InvalidInput(f"{path}: must be a number (got {value!r})")
+        raise InvalidInput(f"{path}: must be a number (got {_shown(value)})")
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidInput(f"{path}: must be a finite number")
     try:
         # str() keeps 12.2 as 12.2, not its binary expansion.
         number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
-        raise InvalidInput(f"{path}: must be a number (got {value!r})") from None
+        raise InvalidInput(f"{path}: must be a number (got {_shown(value)})") from None
     if not number.is_finite():
         raise InvalidInput(f"{path}: must be a finite number")
     if number < 0:
-        raise InvalidInput(f"{path}: must not be negative (got {value!r})")
+        raise InvalidInput(f"{path}: must not be negative (got {_shown(value)})")
     return number
 
 

@@ -81,7 +81,7 @@ def read_scheme_file(text: str) -> list[dict[str, Any]]:
     """A JSON list or a YAML list of schemes (a single mapping is taken as a list of one)."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except ValueError:  # not JSON, or an integer past Python's digit limit: try YAML
         try:
             data = yaml.safe_load(text)
         # PyYAML raises ValueError for a date like 2026-02-30; deep nesting recurses too far.

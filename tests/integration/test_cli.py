@@ -82,3 +82,42 @@ def test_several_workers_without_redis_are_refused(
     assert "--workers 2 needs REDIS_URL" in capsys.readouterr().err
     assert main(["serve", "--workers", "0", "--port", "1"]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_missing_or_unreadable_files_get_one_line_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    utf16 = tmp_path / "u16.csv"
+    utf16.write_text(CATALOG, encoding="utf-16")
+    cases = tmp_path / "bad.jsonl"
+    cases.write_text("{not json\n")
+    good = tmp_path / "catalog.csv"
+    good.write_text(CATALOG)
+    for argv in (["nlu", "parse", "--catalog", str(tmp_path / "nope.csv"), "2 cs tu"],
+                 ["nlu", "parse", "--catalog", str(utf16), "2 cs tu"],
+                 ["nlu", "eval", "--catalog", str(good), str(cases)],
+                 ["schemes", "eval", "--catalog", str(good), str(tmp_path)]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("dms ") and "Traceback" not in err
+
+
+def test_out_of_range_ids_and_ports_are_refused_by_the_parser() -> None:
+    for argv in (["tokens", "revoke", "99999999999999999999"], ["serve", "--port", "99999"]):
+        with pytest.raises(SystemExit) as refused:
+            main(argv)
+        assert refused.value.code == 2
+
+
+def test_scheme_files_that_explode_are_refused_quickly_and_politely(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    huge = tmp_path / "huge.json"
+    huge.write_text('[{"id": "X", "priority": ' + "9" * 5000 + "}]")
+    assert main(["schemes", "import", str(huge)]) == 1
+    laughs = tmp_path / "laughs.yaml"  # nested aliases: 9**6 strings once expanded
+    anchors = ['&a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    anchors += [f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 7)]
+    laughs.write_text("- id: A\n  kind: discount\n  anchors: [" + ", ".join(anchors) + "]\n"
+                      "- id: B\n  kind: *a6\n")
+    assert main(["schemes", "import", str(laughs)]) in (1, 2)
+    err = capsys.readouterr().err
+    assert len(err) < 10_000 and "Traceback" not in err
