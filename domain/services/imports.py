@@ -53,9 +53,17 @@ def import_parties(uow: UnitOfWork, text: str) -> ImportReport:
                 errors.append(RowError(lines[party.id], "distributor_id",
                                        f"{link!r} is not a known distributor"))
             holder = uow.parties.by_phone(party.phone)
-            if holder is not None and holder.id != party.id and holder.id not in in_file:
-                errors.append(RowError(lines[party.id], "phone",
-                                       f"already registered to {holder.id}"))
+            if holder is not None and holder.id != party.id:
+                # Held by a party the file moves to another phone is a swap, which the one
+                # unique key cannot pass through row by row: done as two imports instead.
+                why = (f"held by {holder.id} until this file; swap phones in two imports"
+                       if holder.id in in_file else f"already registered to {holder.id}")
+                errors.append(RowError(lines[party.id], "phone", why))
+            if party.telegram_user_id is not None:
+                bound = uow.parties.by_telegram_user(party.telegram_user_id)
+                if bound is not None and bound.id != party.id:
+                    errors.append(RowError(lines[party.id], "telegram_user_id",
+                                           f"already bound to {bound.id}"))
         if errors:
             raise ImportFailed(errors)
         # Distributors first so that every retailer's link resolves inside the transaction.

@@ -10,7 +10,7 @@ from domain.model.field_limits import ID_LENGTH, MONEY, PARTY_NAME_LENGTH, REGIO
 from domain.model.party import CHANNELS, Party, Role
 from domain.services.csv_rows import check_text, csv_rows
 
-E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")  # ASCII digits: "९" is a \d, not a phone digit
 PARTY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 REQUIRED = ("id", "role", "name", "phone")
 # Free-text columns as stored: the longest each may be (None: a JSON list, no limit). The
@@ -42,6 +42,7 @@ def parse_parties_csv(text: str) -> list[Party]:
     errors: list[RowError] = []
     ids: dict[str, int] = {}
     phones: dict[str, int] = {}
+    telegrams: dict[str, int] = {}
     for line, row, bad in csv_rows(text, REQUIRED):
         party_id, phone = row.get("id", ""), row.get("phone", "")
         if party_id and not PARTY_ID.match(party_id):
@@ -60,6 +61,9 @@ def parse_parties_csv(text: str) -> list[Party]:
         telegram = row.get("telegram_user_id", "")
         if telegram and not TELEGRAM_ID.fullmatch(telegram):
             bad.append(RowError(line, "telegram_user_id", "must be a number"))
+        elif telegram in telegrams:
+            bad.append(RowError(line, "telegram_user_id",
+                                f"same Telegram user as line {telegrams[telegram]}"))
         outlet_class = row.get("outlet_class", "").upper() or None
         if outlet_class not in (None, "A", "B", "C"):
             bad.append(RowError(line, "outlet_class", "must be A, B or C"))
@@ -91,6 +95,8 @@ def parse_parties_csv(text: str) -> list[Party]:
         if bad:
             continue
         ids[party_id], phones[phone] = line, line
+        if telegram:
+            telegrams[telegram] = line
         parties.append(
             Party(
                 id=party_id, role=role, name=row["name"], phone=phone,

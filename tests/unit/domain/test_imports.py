@@ -110,3 +110,30 @@ def test_a_telegram_binding_survives_the_same_file_and_goes_with_a_new_phone() -
     import_parties(MemoryUnitOfWork(store), PARTIES.replace("+919800000001", "+919800000009"))
     with MemoryUnitOfWork(store) as uow:
         assert uow.parties.get("R-0001").telegram_user_id is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("rows", "error"), [
+    # A Telegram user twice in the file, or already bound to another party.
+    ("R-0002,retailer,Gupta,+919800000002,5550001,D-001,,north,,,,,\n"
+     "R-0003,retailer,Jain,+919800000003,5550001,D-001,,north,,,,,\n",
+     "line 3, column telegram_user_id: same Telegram user as line 2"),
+    ("R-0002,retailer,Gupta,+919800000002,4242,D-001,,north,,,,,\n",
+     "line 2, column telegram_user_id: already bound to R-0001"),
+    # Two parties trading phones in one file.
+    ("R-0001,retailer,Sharma,+919800000002,,D-001,,north,,,,,\n"
+     "R-0002,retailer,Gupta,+919800000001,,D-001,,north,,,,,\n",
+     "line 2, column phone: held by R-0002 until this file; swap phones in two imports"),
+    # A phone in other digits than ASCII is no number WhatsApp sends.
+    ("R-0009,retailer,Nair,+91९८००००००९९,,D-001,,north,,,,,\n",
+     "line 2, column phone: not an E.164 number: '+91९८००००००९९'"),
+])
+def test_what_the_unique_keys_would_refuse_is_a_row_error(rows: str, error: str) -> None:
+    store = MemoryStore()
+    import_parties(MemoryUnitOfWork(store), PARTIES.replace(
+        "+919800000001,,D-001", "+919800000001,4242,D-001"))
+    import_parties(MemoryUnitOfWork(store), PARTIES.splitlines()[0] + "\n"
+                   "R-0002,retailer,Gupta,+919800000002,,D-001,,north,,,,,\n")
+    header = PARTIES.splitlines()[0] + "\n"
+    with pytest.raises(ImportFailed) as failed:
+        import_parties(MemoryUnitOfWork(store), header + rows)
+    assert error in [str(e) for e in failed.value.errors]
