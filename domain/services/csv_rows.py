@@ -18,19 +18,33 @@ def csv_rows(text: str, required: Sequence[str]
     Raises ImportFailed at once for an unreadable file or a header without a required column.
     """
     # newline="" as the csv module asks, so a bare CR ends a line instead of raising.
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header: list[str] = []
+    records: list[tuple[int, list[str]]] = []  # (the line the record starts on, its cells)
     try:
-        records = list(reader)
+        header = [h.strip() for h in next(reader, [])]
+        while True:
+            # A quoted cell may span lines and blank lines are skipped: count from the reader.
+            start = reader.line_num + 1
+            cells = next(reader, None)
+            if cells is None:
+                break
+            if cells:
+                records.append((start, cells))
     except csv.Error as exc:  # e.g. a cell over the csv module's 128 KB limit
-        # DictReader.line_num lags a row behind; its csv reader knows the line that failed.
-        line = reader.reader.line_num or 1
-        raise ImportFailed([RowError(line, "file", f"unreadable CSV: {exc}")]) from None
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
+        raise ImportFailed([RowError(reader.line_num or 1, "file",
+                                     f"unreadable CSV: {exc}")]) from None
+    missing = [c for c in required if c not in header]
     if missing:
         raise ImportFailed([RowError(1, c, "column missing from header") for c in missing])
-    for line, raw in enumerate(records, start=2):
-        row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-        yield line, row, [RowError(line, c, "required") for c in required if not row.get(c)]
+    for line, cells in records:
+        row = {name: value.strip() for name, value in zip(header, cells, strict=False)}
+        bad = [RowError(line, c, "required") for c in required if not row.get(c)]
+        if len(cells) > len(header):
+            # Cut off silently, "zed,zed cola" would have imported as just "zed".
+            bad.append(RowError(line, "file", f"{len(cells)} cells, but the header has "
+                                              f"{len(header)} columns (quote a cell with commas)"))
+        yield line, row, bad
 
 
 def check_text(line: int, column: str, value: str, max_length: int | None,

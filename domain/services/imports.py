@@ -14,7 +14,7 @@ from domain.model.catalog import Product
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme, scheme_from_dict, scheme_storage_problems
 from domain.services.catalog_file import parse_catalog_csv
-from domain.services.party_file import parse_parties_csv
+from domain.services.party_file import parties_by_line
 from domain.services.unit_of_work import UnitOfWork
 
 
@@ -41,8 +41,9 @@ def import_catalog(uow: UnitOfWork, text: str) -> ImportReport:
 
 
 def import_parties(uow: UnitOfWork, text: str) -> ImportReport:
-    parties = parse_parties_csv(text)
-    lines = {p.id: n for n, p in enumerate(parties, start=2)}
+    by_line = parties_by_line(text)
+    parties = [party for _, party in by_line]
+    lines = {party.id: line for line, party in by_line}
     in_file = {p.id: p for p in parties}
     with uow:
         errors: list[RowError] = []

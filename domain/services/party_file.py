@@ -38,7 +38,12 @@ def _float(raw: str, column: str, line: int, lo: float, hi: float, errors: list[
 
 
 def parse_parties_csv(text: str) -> list[Party]:
-    parties: list[Party] = []
+    return [party for _, party in parties_by_line(text)]
+
+
+def parties_by_line(text: str) -> list[tuple[int, Party]]:
+    """Each party with the line of the file it is on, for errors found later."""
+    parties: list[tuple[int, Party]] = []
     errors: list[RowError] = []
     ids: dict[str, int] = {}
     phones: dict[str, int] = {}
@@ -97,15 +102,13 @@ def parse_parties_csv(text: str) -> list[Party]:
         ids[party_id], phones[phone] = line, line
         if telegram:
             telegrams[telegram] = line
-        parties.append(
-            Party(
-                id=party_id, role=role, name=row["name"], phone=phone,
-                telegram_user_id=int(telegram) if telegram else None,
-                distributor_id=row.get("distributor_id") or None,
-                routes=routes, region=region or None, lat=lat, lon=lon,
-                outlet_class=outlet_class, channel=channel, credit_limit=credit,
-            )
-        )
+        parties.append((line, Party(
+            id=party_id, role=role, name=row["name"], phone=phone,
+            telegram_user_id=int(telegram) if telegram else None,
+            distributor_id=row.get("distributor_id") or None,
+            routes=routes, region=region or None, lat=lat, lon=lon,
+            outlet_class=outlet_class, channel=channel, credit_limit=credit,
+        )))
     if errors:
         raise ImportFailed(errors)
     return parties

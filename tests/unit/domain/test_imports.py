@@ -137,3 +137,22 @@ def test_what_the_unique_keys_would_refuse_is_a_row_error(rows: str, error: str)
     with pytest.raises(ImportFailed) as failed:
         import_parties(MemoryUnitOfWork(store), header + rows)
     assert error in [str(e) for e in failed.value.errors]
+
+
+def test_rows_are_named_by_their_line_in_the_file_and_extra_cells_are_refused() -> None:
+    catalog = CATALOG.replace("\nMAGGI", '\n\nSPRITE,"Sprite\n750",Sprite,Beverages,bottle,'
+                              'case=24,case,38.00,45.00,sprite\nMAGGI')
+    bad = catalog.replace("14.00,maggi", "fourteen,maggi")
+    with pytest.raises(ImportFailed) as failed:
+        import_catalog(MemoryUnitOfWork(), bad)
+    # Line 1 the header, 2 Thums Up, 3 blank, 4-5 Sprite (a quoted name on two lines).
+    assert [e.line for e in failed.value.errors] == [6]
+    extra = CATALOG.replace("maggi\n", "maggi,maggi noodles\n")
+    with pytest.raises(ImportFailed) as failed:
+        import_catalog(MemoryUnitOfWork(), extra)
+    assert "line 3, column file: 11 cells, but the header has 10 columns" in str(
+        failed.value.errors[0])
+    with pytest.raises(ImportFailed) as failed:
+        import_parties(MemoryUnitOfWork(), PARTIES.replace("\nR-0001", "\n\nR-0001").replace(
+            ",D-001,", ",D-404,"))
+    assert [(e.line, e.column) for e in failed.value.errors] == [(4, "distributor_id")]
