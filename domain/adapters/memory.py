@@ -20,7 +20,7 @@ from typing import Generic, NamedTuple, Self, TypeVar
 from domain.errors import Conflict
 from domain.model.catalog import Product
 from domain.model.learned_alias import LearnedAlias, promoted
-from domain.model.ledger import LedgerEntry
+from domain.model.ledger import EntryKind, LedgerEntry
 from domain.model.notice import Notice
 from domain.model.order import Order, OrderStatus
 from domain.model.party import Party, Role
@@ -216,7 +216,10 @@ class MemoryLedgerRepository:
 
     def latest_debits(self, party_id: str, end: date, limit: int, offset: int = 0
                       ) -> builtins.list[LedgerEntry]:
-        found = [e for e in self.entries(party_id, None, end) if e.debit > 0]
+        entries = self.entries(party_id, None, end)
+        reversed_ids = {e.reverses_id for e in entries if e.reverses_id is not None}
+        found = [e for e in entries if e.debit > 0 and e.kind != EntryKind.REVERSAL
+                 and e.id not in reversed_ids]
         return found[::-1][offset:offset + limit]
 
 

@@ -118,3 +118,21 @@ def test_bad_amounts_and_parties_are_refused(uow_factory) -> None:  # type: igno
     with pytest.raises(NotFound):
         record_payment(RecordPayment("client-nobody-1", "R-404", Decimal("10"),
                                      date(2026, 11, 2)), uow_factory(), NOW)
+
+
+@pytest.mark.parametrize("mistake", ["wrong debit note", "bounced cheque"])
+def test_ageing_leaves_out_an_entry_and_its_reversal(uow_factory, mistake: str) -> None:  # type: ignore[no-untyped-def]
+    invoice(uow_factory, "INV-OLD", "1000.00", date(2026, 7, 31))  # 120 days before NOW
+    if mistake == "wrong debit note":
+        wrong = record_note(RecordNote(client_id="dn-wrong-1", party_id="R-1",
+                                       kind="debit_note", amount=Decimal("1000.00"),
+                                       on=date(2026, 11, 27)), uow_factory(), NOW)
+    else:  # paid in August; the cheque bounced today
+        wrong = pay(uow_factory, "pay-cheque-1", "1000.00", date(2026, 8, 20))
+    reverse_entry(ReverseEntry(client_id="rev-1", entry_id=wrong.entry.id, reason="mistake",
+                               on=date(2026, 11, 28)), uow_factory(), NOW)
+    st = statement(uow_factory(), "R-1", date(2026, 7, 1), date(2026, 11, 28),
+                   date(2026, 11, 28))
+    assert st.closing == Decimal("1000.00")
+    # What is owed is the July invoice, 120 days old: not the note or the bounced cheque.
+    assert st.ageing["90+"] == Decimal("1000.00") and st.ageing["0-30"] == Decimal("0.00")

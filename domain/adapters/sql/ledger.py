@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, exists, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -24,9 +24,14 @@ _ENTRIES_UNTIL = (sa_select(_LEDGER)
                          _LEDGER.c.entry_date <= bindparam("b_end"))
                   .order_by(_LEDGER.c.entry_date, _LEDGER.c.id))
 _ENTRIES_BETWEEN = _ENTRIES_UNTIL.where(_LEDGER.c.entry_date >= bindparam("b_start"))
+_REVERSING = _LEDGER.alias("reversing")
 _LATEST_DEBITS = (sa_select(_LEDGER)
                   .where(_LEDGER.c.party_id == bindparam("b_party"),
-                         _LEDGER.c.entry_date <= bindparam("b_end"), _LEDGER.c.debit > 0)
+                         _LEDGER.c.entry_date <= bindparam("b_end"), _LEDGER.c.debit > 0,
+                         # An entry and its reversal cancel out: neither is a debit to age.
+                         _LEDGER.c.kind != EntryKind.REVERSAL.value,
+                         ~exists().where(_REVERSING.c.reverses_id == _LEDGER.c.id,
+                                         _REVERSING.c.entry_date <= bindparam("b_end")))
                   .order_by(_LEDGER.c.entry_date.desc(), _LEDGER.c.id.desc())
                   .limit(bindparam("b_limit")).offset(bindparam("b_offset")))
 
