@@ -107,14 +107,15 @@ def _raw_tokens(text: str) -> list[Token]:
     return out
 
 
-def _mixed_numbers(tokens: list[Token]) -> list[Token]:
+def _mixed_numbers(tokens: list[Token], known: KnownWords) -> list[Token]:
     """'1 1/2' is one and a half: a small whole number, then a proper fraction. Not after a
-    word, where the number may be part of a name ('maggi 70 1/2 box' is half a box of Maggi
-    70), nor a big one ('750 1/2' is a size, then half of something)."""
+    catalog word, where the number may be part of a name ('maggi 70 1/2 box' is half a box of
+    Maggi 70; 'send 1 1/2 case' is one and a half), nor a big one ('750 1/2' is a size, then
+    half of something)."""
     out: list[Token] = []
     for tok in tokens:
         prev = out[-1] if out else None
-        after_word = len(out) > 1 and out[-2].kind == "word"
+        after_word = len(out) > 1 and out[-2].kind == "word" and known.is_known(out[-2].text)
         if (prev is not None and prev.kind == "num" and tok.kind == "num" and "/" in tok.text
                 and not after_word
                 and prev.value is not None and prev.value == prev.value.to_integral() < 100
@@ -299,7 +300,7 @@ def _units_and_separators(tokens: list[Token], known: KnownWords) -> list[Token]
 def tokenize(text: str, known: KnownWords | None = None) -> list[Token]:
     """Normalized text (see text_normalization.normalize) -> typed tokens."""
     words = known or NoWords()
-    tokens = _mixed_numbers(_raw_tokens(text))
+    tokens = _mixed_numbers(_raw_tokens(text), words)
     tokens = _words_to_numbers(tokens, words)
     tokens = _join_known(tokens, words)
     tokens = _sizes_prices_units(tokens, words)

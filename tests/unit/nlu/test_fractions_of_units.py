@@ -59,3 +59,7 @@ def test_a_number_after_a_name_stays_with_the_name_before_a_fraction(
     assert lines(parse(parser, "tiger 10 1/2 box")) == [("TIGER-10", 0.5, "box")]
     assert lines(parse(parser, "cinthol 50 1/2 dozen")) == [("CINTHOL-50", 0.5, "dozen")]
     assert lines(parse(parser, "1 1/2 box tiger 10")) == [("TIGER-10", 1.5, "box")]
+    # After a word that is no product's, the number is a quantity again.
+    assert lines(parse(parser, "send 1 1/2 case fanta 600")) == [("FANTA-600", 1.5, "case")]
+    assert lines(parse(parser, "bhejo 2 1/2 case appy 600")) == [("APPY-600", 2.5, "case")]
+    assert lines(parse(parser, "mirinda 600 x 1 1/2 case")) == [("MIRINDA-600", 1.5, "case")]
