@@ -47,6 +47,7 @@ def import_parties(uow: UnitOfWork, text: str) -> ImportReport:
     in_file = {p.id: p for p in parties}
     with uow:
         errors: list[RowError] = []
+        first: dict[str, set[str]] = {p.id: set() for p in parties}  # upserted before it
         for party in parties:
             link = party.distributor_id
             target = (in_file.get(link) or uow.parties.get(link)) if link else None
@@ -55,24 +56,47 @@ def import_parties(uow: UnitOfWork, text: str) -> ImportReport:
                                        f"{link!r} is not a known distributor"))
             holder = uow.parties.by_phone(party.phone)
             if holder is not None and holder.id != party.id:
-                # Held by a party the file moves to another phone is a swap, which the one
-                # unique key cannot pass through row by row: done as two imports instead.
-                why = (f"held by {holder.id} until this file; swap phones in two imports"
-                       if holder.id in in_file else f"already registered to {holder.id}")
-                errors.append(RowError(lines[party.id], "phone", why))
+                if holder.id in in_file:  # the file moves the holder to another phone
+                    first[party.id].add(holder.id)
+                else:
+                    errors.append(RowError(lines[party.id], "phone",
+                                           f"already registered to {holder.id}"))
+            if link in in_file:  # the retailer's link resolves inside the transaction
+                first[party.id].add(link)
             if party.telegram_user_id is not None:
                 bound = uow.parties.by_telegram_user(party.telegram_user_id)
                 if bound is not None and bound.id != party.id:
                     errors.append(RowError(lines[party.id], "telegram_user_id",
                                            f"already bound to {bound.id}"))
+        ordered, circle = _dependencies_first(parties, first)
+        errors += [RowError(lines[pid], "phone", "phones passed round in a circle (a swap): "
+                            "the unique key cannot take that row by row; do it in two imports")
+                   for pid in circle]
         if errors:
             raise ImportFailed(errors)
-        # Distributors first so that every retailer's link resolves inside the transaction.
-        ordered = sorted((_kept_binding(uow, p) for p in parties),
-                         key=lambda p: p.role != Role.DISTRIBUTOR)
-        changed = sum(uow.parties.upsert(p) for p in ordered)
+        changed = sum(uow.parties.upsert(_kept_binding(uow, p)) for p in ordered)
         uow.commit()
     return ImportReport("parties", len(parties), changed)
+
+
+def _dependencies_first(parties: Sequence[Party], first: dict[str, set[str]]
+                        ) -> tuple[list[Party], list[str]]:
+    """The parties in an order where each comes after those in `first[its id]` (the party
+    giving up the phone it takes, its distributor), else in file order; and the ids left
+    in a circle, which no order serves."""
+    by_id = {p.id: p for p in parties}
+    waiting = {pid: set(deps) for pid, deps in first.items()}
+    ordered: list[Party] = []
+    while True:
+        ready = [p for p in parties if p.id in waiting and not waiting[p.id]]
+        if not ready:
+            break
+        for party in ready:
+            del waiting[party.id]
+            ordered.append(by_id[party.id])
+        for deps in waiting.values():
+            deps.difference_update(p.id for p in ready)
+    return ordered, sorted(waiting)
 
 
 def _kept_binding(uow: UnitOfWork, party: Party) -> Party:

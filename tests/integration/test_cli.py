@@ -121,3 +121,18 @@ def test_scheme_files_that_explode_are_refused_quickly_and_politely(
     assert main(["schemes", "import", str(laughs)]) in (1, 2)
     err = capsys.readouterr().err
     assert len(err) < 10_000 and "Traceback" not in err
+
+
+def test_a_phone_moved_to_another_party_in_one_file_imports(tmp_path: Path) -> None:
+    header = "id,role,name,phone,distributor_id\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + "D-1,distributor,Ganesh,+919700000001,\n"
+                              "R-1,retailer,Sharma,+919800000001,D-1\n")
+    assert main(["parties", "import", str(first)]) == 0
+    # Sharma changes number and a new shop takes the old one; the new shop's row comes first
+    # and its distributor last, so the file's own order would break both keys.
+    moved = tmp_path / "moved.csv"
+    moved.write_text(header + "R-2,retailer,Gupta,+919800000001,D-2\n"
+                              "R-1,retailer,Sharma,+919800000009,D-1\n"
+                              "D-2,distributor,Maruti,+919700000002,\n")
+    assert main(["parties", "import", str(moved)]) == 0
