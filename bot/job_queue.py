@@ -95,6 +95,7 @@ class InProcessQueue:
                 await asyncio.to_thread(self.on_settled, out)
             except Exception:  # not recorded: relayed again later, and sent again at worst
                 log.exception("outbound settlement not recorded", extra={"key": out.key})
+                self._seen.discard(out.key)  # so that the relay's next try is not dropped
 
     async def _deliver(self, out: Outbound) -> None:
         for attempt in range(1, MAX_TRIES + 1):

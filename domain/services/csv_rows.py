@@ -40,7 +40,7 @@ def csv_rows(text: str, required: Sequence[str]
     for line, cells in records:
         row = {name: value.strip() for name, value in zip(header, cells, strict=False)}
         bad = [RowError(line, c, "required") for c in required if not row.get(c)]
-        if len(cells) > len(header):
+        if any(c.strip() for c in cells[len(header):]):  # a trailing empty cell is no value
             # Cut off silently, "zed,zed cola" would have imported as just "zed".
             bad.append(RowError(line, "file", f"{len(cells)} cells, but the header has "
                                               f"{len(header)} columns (quote a cell with commas)"))

@@ -7,7 +7,7 @@ invoice. Posting the same thing twice returns the first entry and writes nothing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from domain.commands import RecordNote, RecordPayment, ReverseEntry
@@ -83,7 +83,7 @@ def _dated(on: date, now: datetime) -> None:
     reversal dated in the future would not take effect, yet could not be redone."""
     if on < EARLIEST:
         raise InvalidInput(f"the date must be on or after {EARLIEST:%d %b %Y}")
-    if on > now.date():
+    if on > now.date() + timedelta(days=1):  # a day ahead of UTC: today east of it
         raise InvalidInput("the date must not be in the future")
 
 

@@ -136,3 +136,15 @@ def test_ageing_leaves_out_an_entry_and_its_reversal(uow_factory, mistake: str) 
     assert st.closing == Decimal("1000.00")
     # What is owed is the July invoice, 120 days old: not the note or the bounced cheque.
     assert st.ageing["90+"] == Decimal("1000.00") and st.ageing["0-30"] == Decimal("0.00")
+
+
+def test_a_payment_dated_today_east_of_utc_is_taken_and_one_later_is_not(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    late_evening_utc = datetime(2026, 1, 4, 19, 30, tzinfo=UTC)  # 01:00 on the 5th in India
+    paid = record_payment(RecordPayment(client_id="pay-ist-0001", party_id="R-1",
+                                        amount=Decimal("10.00"), on=date(2026, 1, 5)),
+                          uow_factory(), late_evening_utc)
+    assert paid.created
+    with pytest.raises(InvalidInput, match="future"):
+        record_payment(RecordPayment(client_id="pay-ist-0002", party_id="R-1",
+                                     amount=Decimal("10.00"), on=date(2026, 1, 6)),
+                       uow_factory(), late_evening_utc)

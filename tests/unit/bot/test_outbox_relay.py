@@ -51,9 +51,12 @@ def test_notices_go_to_telegram_when_bound_else_whatsapp_and_unknown_ones_are_bu
         queue = InProcessQueue(senders, lambda out, why: buried.append(why))
         relay = OutboxRelay(lambda: MemoryUnitOfWork(store), queue,
                             channel_router(set(senders)), lambda out, why: buried.append(why))
+        queue.on_settled = relay.settled
         assert await relay.relay_once() == 3
-        assert await relay.relay_once() == 0  # marked relayed
+        assert await relay.relay_once() == 0  # claimed
         await queue.drain()
+        with MemoryUnitOfWork(store) as uow:
+            assert uow.outbox.pending() == []  # sent, buried: each marked relayed
 
     asyncio.run(scenario())
     (tg,) = senders["telegram"].sent

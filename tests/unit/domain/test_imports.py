@@ -148,6 +148,8 @@ def test_rows_are_named_by_their_line_in_the_file_and_extra_cells_are_refused() 
         import_catalog(MemoryUnitOfWork(), bad)
     # Line 1 the header, 2 Thums Up, 3 blank, 4-5 Sprite (a quoted name on two lines).
     assert [e.line for e in failed.value.errors] == [6]
+    trailing = CATALOG.replace("maggi\n", "maggi,\n")  # spreadsheets add a comma: fine
+    assert import_catalog(MemoryUnitOfWork(), trailing).rows == 2
     extra = CATALOG.replace("maggi\n", "maggi,maggi noodles\n")
     with pytest.raises(ImportFailed) as failed:
         import_catalog(MemoryUnitOfWork(), extra)
