@@ -107,6 +107,22 @@ def _raw_tokens(text: str) -> list[Token]:
     return out
 
 
+_IMPROPER = re.compile(r"^([0-9]{1,2})/([1-9])$")
+
+
+def _fractions_before_units(tokens: list[Token]) -> list[Token]:
+    """'3/2 cs' is one and a half cases. An improper fraction reads as a date ('26/11') and
+    separates, which left the case with a quantity of one; before a unit word it is none."""
+    out = list(tokens)
+    for i, tok in enumerate(out[:-1]):
+        nxt = out[i + 1]
+        m = _IMPROPER.match(tok.text)
+        if (tok.kind == "sep" and m and int(m[1]) >= int(m[2]) and nxt.kind == "word"
+                and unit_word(nxt.text) is not None):
+            out[i] = Token("num", tok.text, Decimal(m[1]) / Decimal(m[2]))
+    return out
+
+
 def _mixed_numbers(tokens: list[Token], known: KnownWords) -> list[Token]:
     """'1 1/2' is one and a half: a small whole number, then a proper fraction. Not after a
     catalog word, where the number may be part of a name ('maggi 70 1/2 box' is half a box of
@@ -300,7 +316,7 @@ def _units_and_separators(tokens: list[Token], known: KnownWords) -> list[Token]
 def tokenize(text: str, known: KnownWords | None = None) -> list[Token]:
     """Normalized text (see text_normalization.normalize) -> typed tokens."""
     words = known or NoWords()
-    tokens = _mixed_numbers(_raw_tokens(text), words)
+    tokens = _mixed_numbers(_fractions_before_units(_raw_tokens(text)), words)
     tokens = _words_to_numbers(tokens, words)
     tokens = _join_known(tokens, words)
     tokens = _sizes_prices_units(tokens, words)

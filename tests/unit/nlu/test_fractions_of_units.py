@@ -63,3 +63,11 @@ def test_a_number_after_a_name_stays_with_the_name_before_a_fraction(
     assert lines(parse(parser, "send 1 1/2 case fanta 600")) == [("FANTA-600", 1.5, "case")]
     assert lines(parse(parser, "bhejo 2 1/2 case appy 600")) == [("APPY-600", 2.5, "case")]
     assert lines(parse(parser, "mirinda 600 x 1 1/2 case")) == [("MIRINDA-600", 1.5, "case")]
+
+
+def test_an_improper_fraction_before_a_unit_is_a_quantity_not_a_date(
+        parser: BuiltinParser) -> None:
+    assert lines(parse(parser, "3/2 case fanta 600")) == [("FANTA-600", 1.5, "case")]
+    assert lines(parse(parser, "5/2 cs appy 600")) == [("APPY-600", 2.5, "case")]
+    # A date is still a date.
+    assert lines(parse(parser, "fanta 600 2 case 26/11 ko bhejo")) == [("FANTA-600", 2, "case")]
