@@ -64,6 +64,7 @@ _RAW = re.compile(
     """,
     re.VERBOSE,
 )
+_EXPONENT = re.compile(r"e[0-9]{1,3}")
 _SEP_WORDS = frozenset({"aur", "or", "tatha", "also", "plus"})
 _WALA = frozenset({"wala", "wali", "wale", "waala", "waali", "waale", "vala", "vali", "wla",
                    "valaa", "walla"})
@@ -86,6 +87,12 @@ def _raw_tokens(text: str) -> list[Token]:
             value = number_value(match.group("num"))
             assert value is not None
             glued = match.group("glued")
+            if glued and _EXPONENT.fullmatch(glued):
+                # "1e9" as written: the order's limit then says it is too many, where it
+                # used to be dropped and leave the line a quantity of one.
+                out.append(Token("num", match.group("num") + glued,
+                                 Decimal(match.group("num").replace(",", "") + glued)))
+                continue
             if glued and not splits_off(glued):
                 out.append(Token("word", match.group("num") + glued))  # "7up", "o3", "1st"
                 continue

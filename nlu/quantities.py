@@ -88,4 +88,9 @@ def is_number_word(token: str) -> bool:
 def plain(value: Decimal) -> Decimal:
     """A quantity without trailing zeros: 2.0 -> 2, 0.50 -> 0.5."""
     normalized = value.normalize()
-    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
+    if normalized != normalized.to_integral():
+        return normalized
+    try:
+        return normalized.quantize(Decimal(1))
+    except InvalidOperation:  # more digits than the context holds: as it is, for the limits
+        return normalized

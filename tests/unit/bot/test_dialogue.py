@@ -227,3 +227,11 @@ def test_a_line_moved_to_its_twins_unit_joins_it_and_punctuation_does_not_fool_m
     shop.send("2 cs sprite 750")
     refused = shop.say("remove it.")  # not Sprite, though "it." is three characters
     assert "is not in your draft order" in refused and "Removed" not in refused
+
+
+@pytest.mark.parametrize("text", ["1e9 cs coke 750", "1e999 cs coke 750",
+                                  "99999999999999999999999999999 cs coke 750"])
+def test_an_absurd_quantity_is_refused_by_the_order_limit_not_read_as_one(
+        shop: Shop, text: str) -> None:
+    reply = shop.say(text)
+    assert "more than 10,000 cases" in reply and "empty" in reply
