@@ -13,6 +13,7 @@ from decimal import Decimal
 from domain.errors import InvalidInput
 from domain.model.catalog import Product
 from domain.model.order import OrderStatus
+from domain.services.csv_cells import safe_cell
 from domain.services.unit_of_work import UnitOfWork
 
 CLAIMABLE = (OrderStatus.DISPATCHED, OrderStatus.DELIVERED)
@@ -63,6 +64,6 @@ def claims_csv(claims: list[SchemeClaim], catalog: Mapping[str, Product]) -> str
     for c in claims:
         free = "; ".join(f"{catalog[s].name if s in catalog else s}: {q}"
                          for s, q in sorted(c.free_units.items()))
-        writer.writerow([c.scheme_id, len(c.orders), f"{c.discount:.2f}", free,
-                         f"{c.free_value:.2f}", f"{c.total:.2f}"])
+        writer.writerow([safe_cell(c.scheme_id), len(c.orders), f"{c.discount:.2f}",
+                         safe_cell(free), f"{c.free_value:.2f}", f"{c.total:.2f}"])
     return out.getvalue()

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from domain.errors import InvalidInput, NotFound
 from domain.model.ledger import EARLIEST, LedgerEntry
+from domain.services.csv_cells import safe_cell
 from domain.services.unit_of_work import UnitOfWork
 
 AGEING_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
@@ -119,8 +120,8 @@ def statement_csv(st: Statement) -> str:
     writer.writerow(["date", "kind", "ref", "debit", "credit", "balance", "narration"])
     writer.writerow([st.start.isoformat(), "opening", "", "", "", f"{st.opening:.2f}", ""])
     for ln in st.lines:
-        writer.writerow([ln.on.isoformat(), ln.kind, ln.ref, f"{ln.debit:.2f}",
-                         f"{ln.credit:.2f}", f"{ln.balance:.2f}", ln.narration])
+        writer.writerow([ln.on.isoformat(), ln.kind, safe_cell(ln.ref), f"{ln.debit:.2f}",
+                         f"{ln.credit:.2f}", f"{ln.balance:.2f}", safe_cell(ln.narration)])
     writer.writerow([st.end.isoformat(), "closing", "", f"{st.total_debit:.2f}",
                      f"{st.total_credit:.2f}", f"{st.closing:.2f}", ""])
     return out.getvalue()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import ADMIN_TOKEN
+from tests.e2e.conftest import ADMIN_TOKEN, Phone, admin
 
 
 def test_healthz_answers_when_the_stores_do(client: TestClient) -> None:
@@ -62,3 +62,24 @@ def test_console_tokens_by_role_and_revocation(client: TestClient, settings) -> 
     revoke_token(SqlUnitOfWork(engine), token_id)
     assert client.get("/api/orders", headers=headers).status_code == 401
     engine.dispose()
+
+
+def test_empty_filters_mean_none_and_stock_needs_a_distributor(client: TestClient,
+                                                               phone: Phone) -> None:
+    phone.say("2 cs thums up 750")
+    phone.say("YES")
+    everything = admin(client, "/api/orders")
+    assert admin(client, "/api/orders?party_id=&status=") == everything
+    assert everything["count"] >= 1
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    for who in ("nope", "R-0001"):  # no such party; a retailer
+        res = client.get(f"/api/stock?distributor_id={who}", headers=auth)
+        assert res.status_code == 404 and "no distributor" in res.text
+
+
+def test_text_in_a_csv_cannot_become_a_spreadsheet_formula() -> None:
+    from domain.services.csv_cells import safe_cell
+
+    assert [safe_cell(t) for t in ("=HYPERLINK(\"x\")", "+1+1", "-3+4", "@SUM(A1)", "UPI ref",
+                                   "\tx")] == ["'=HYPERLINK(\"x\")", "'+1+1", "'-3+4",
+                                              "'@SUM(A1)", "UPI ref", "'\tx"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
@@ -89,13 +89,14 @@ def list_orders(
     services: ServicesDep,
     _: ReaderDep,
     party_id: Annotated[str | None, Query(max_length=64)] = None,
-    status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
+    # runtime.md writes the filters out empty (?party_id=&status=): empty is no filter.
+    status_: Annotated[OrderStatus | Literal[""] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> OrdersPublic:
     with services.uow() as uow:
-        orders, count = uow.orders.list(party_id=party_id, status=status_, limit=limit,
-                                        offset=offset)
+        orders, count = uow.orders.list(party_id=party_id or None, status=status_ or None,
+                                        limit=limit, offset=offset)
     return OrdersPublic(data=[to_public(o) for o in orders], count=count)
 
 

@@ -43,6 +43,9 @@ class ReceiptCreate(BaseModel):
 def list_stock(services: ServicesDep, _: ReaderDep,
                distributor_id: Annotated[str, Query(max_length=64)]) -> StockPublic:
     with services.uow() as uow:
+        party = uow.parties.get(distributor_id)
+        if party is None or party.role != Role.DISTRIBUTOR:  # not "a distributor with none"
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no distributor {distributor_id}")
         levels = uow.stock.levels(distributor_id)
     data = [StockLevelPublic(sku=lv.sku, on_hand=lv.on_hand, reserved=lv.reserved,
                              available=lv.available, last_moved_at=lv.last_moved_at)
