@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from nlu.quantities import MODIFIERS, MULTIPLIERS, VERBS_BEFORE_DO, number_value
+from nlu.quantities import (
+    GROUPED_DIGITS,
+    MODIFIERS,
+    MULTIPLIERS,
+    VERBS_BEFORE_DO,
+    number_value,
+)
 from nlu.units import MEASURES, UNIT_ONLY_WORDS, misspelt_unit, unit_word
 
 Kind = Literal["word", "num", "unit", "size", "price", "mult", "dash", "sep"]
@@ -54,7 +60,7 @@ _LETTERS_THEN_DIGITS = re.compile(r"^([a-z]{3,})(\d+(?:\.\d+)?)([a-z]*)$")
 _RAW = re.compile(
     r"""
     (?P<date>\d{1,4}/\d{1,2}(?:/\d{2,4})?)
-  | (?P<num>(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:,\d{3})+)(?:\.\d+)?(?![\d])|\d+(?:\.\d+)?)
+  | (?P<num>""" + GROUPED_DIGITS + r"""(?:\.\d+)?(?![\d])|\d+(?:\.\d+)?)
     (?P<glued>[a-z][a-z0-9]*)?
   | (?P<mult>x\d+(?:\.\d+)?)(?![a-z])
   | (?P<word>[a-z][a-z0-9]*(?:[&'][a-z0-9]+)*)

@@ -63,8 +63,10 @@ VERBS_BEFORE_DO = frozenset({
 })
 
 _DIGITS = re.compile(r"^\d+(?:\.\d+)?$")
-# 12,500 and, as written in India, 1,00,000 (a lakh) and 10,00,000
-_THOUSANDS = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3})(?:\.\d+)?$")
+# A number with its digits grouped: 12,500 and, as written in India, 1,00,000 (a lakh) and
+# 10,00,000. The lexer finds numbers with it and number_value reads them: one pattern for both.
+GROUPED_DIGITS = r"(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:,\d{3})+)"
+_THOUSANDS = re.compile(rf"^{GROUPED_DIGITS}(?:\.\d+)?$")
 _FRACTION = re.compile(r"^(\d+)/(\d+)$")
 
 
