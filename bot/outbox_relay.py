@@ -92,11 +92,13 @@ class OutboxRelay:
         if not claimed:
             return 0
         ids = [n.id for n, _ in claimed if n.id is not None]
-        outs, unreachable = [], []
+        outs, unreachable, buried_ids = [], [], []
         for notice, party in claimed:
             target = self.route(party) if party is not None else None
             if target is None:
                 unreachable.append(to_outbound(notice, "none", ""))
+                if notice.id is not None:
+                    buried_ids.append(notice.id)
             else:
                 outs.append(to_outbound(notice, *target))
         try:
@@ -109,9 +111,7 @@ class OutboxRelay:
         # Database writes, in a thread: the loop serves the webhooks meanwhile. A queue that
         # lives in this process only marks what it has sent or buried (settled()): the rest
         # stay unrelayed, for a restart to relay again.
-        done = ids if self.queue.durable else [
-            n.id for n, party in claimed if n.id is not None and (
-                party is None or self.route(party) is None)]
+        done = ids if self.queue.durable else buried_ids
         await run_in_threadpool(self._settle, unreachable, done)
         return len(claimed)
 
