@@ -29,10 +29,8 @@ class SqlStockRepository:
 
     def _row(self, distributor_id: str, sku: str) -> None:
         """Makes sure the level's row exists; two first receipts at once both find none."""
-        if self.session.get(StockLevelRow, (distributor_id, sku)) is None:
-            insert_if_absent(self.session, _STOCK, {"distributor_id": distributor_id,
-                                                    "sku": sku, "qty_base": 0,
-                                                    "reserved_base": 0})
+        insert_if_absent(self.session, _STOCK, {"distributor_id": distributor_id, "sku": sku,
+                                                "qty_base": 0, "reserved_base": 0})
 
     def level(self, distributor_id: str, sku: str) -> StockLevel:
         row = run_statement(self.session, _STOCK_LEVEL,
@@ -130,9 +128,7 @@ class SqlAlertStore:
         return set(rows)
 
     def raise_(self, key: str, party_id: str, at: datetime) -> bool:
-        if self.session.get(AlertStateRow, key) is not None:
-            return False
-        # Another run raising it at the same moment is not an error: it is up, once.
+        # Up already, or raised by another run at the same moment: not new, and no error.
         return insert_if_absent(self.session, table_of(AlertStateRow),
                                 {"key": key, "party_id": party_id, "raised_at": at})
 
