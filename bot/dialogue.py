@@ -43,6 +43,7 @@ from bot.replies import (
 from bot.state import ConversationStore, State
 from domain.commands import DraftLine, PlaceOrder, PlacePrimaryOrder
 from domain.errors import Conflict, DomainError
+from domain.model.catalog import Product
 from domain.model.party import Party, Role
 from domain.model.scheme import Scheme
 from domain.services.ordering import check_line, place_order, price_draft
@@ -270,9 +271,7 @@ class Dialogue:
         check_line(product, qty, unit)
         lines: list[dict[str, Any]] = self._draft(turn)["lines"]
         for line in lines:
-            if line["sku"] == sku and (line["unit"] or product.default_unit) == (
-                unit or product.default_unit
-            ):
+            if line["sku"] == sku and _unit_of(line, product) == (unit or product.default_unit):
                 merged = Decimal(line["qty"]) + qty
                 check_line(product, merged, unit)
                 line["qty"] = str(merged)
@@ -435,11 +434,11 @@ class Dialogue:
             # the unit named tells them apart.
             product = turn.snapshot.products[found[0]["sku"]]
             named = {resolve_unit(generic, product) for word in what.split()
-                     if (generic := unit_word(word) or misspelt_unit(word))}
-            by_unit = [ln for ln in found if (ln["unit"] or product.default_unit) in named]
+                     if (generic := _unit_named(word))}
+            by_unit = [ln for ln in found if _unit_of(ln, product) in named]
             if len(by_unit) == 1:
                 return by_unit[0]
-            units = [ln["unit"] or product.default_unit for ln in found]
+            units = [_unit_of(ln, product) for ln in found]
             held = " and ".join(qty_text(Decimal(ln["qty"]), u) for ln, u in zip(found, units,
                                                                                  strict=True))
             return [Reply(f"{product.name} is on your draft twice, as {held}. Name the unit "
@@ -456,17 +455,17 @@ class Dialogue:
         # (strip of 15)" were taken for the quantity.
         m = AMOUNT.fullmatch(amount.strip())
         word = m["unit"] if m else ""
-        generic = (unit_word(word) or misspelt_unit(word)) if word else None
+        generic = _unit_named(word) if word else None
         if m is None or (word and generic is None):
             return [Reply(f"Sorry, I couldn't read the quantity '{amount}'.")]
         qty = Decimal(m["qty"])
         if qty == 0:
-            return self._remove(turn, what)
+            return self._drop_line(turn, line)
         unit = resolve_unit(generic, product) if generic else line["unit"]
         check_line(product, qty, unit)
         lines: list[dict[str, Any]] = turn.state["draft"]["lines"]
         same = [ln for ln in lines if ln is not line and ln["sku"] == line["sku"]
-                and (ln["unit"] or product.default_unit) == (unit or product.default_unit)]
+                and _unit_of(ln, product) == (unit or product.default_unit)]
         if same:
             # Now in the unit of its product's other line: one line, as adding it would make.
             merged = qty + Decimal(same[0]["qty"])
@@ -481,6 +480,9 @@ class Dialogue:
         line = self._which_line(turn, what)
         if isinstance(line, list):
             return line
+        return self._drop_line(turn, line)
+
+    def _drop_line(self, turn: Turn, line: dict[str, Any]) -> list[Reply]:
         turn.state["draft"]["lines"].remove(line)
         return self._show(turn, notes=[f"Removed {turn.snapshot.products[line['sku']].name}."])
 
@@ -599,6 +601,16 @@ def _pending(item: ParsedItem) -> dict[str, Any]:
 def _draft_lines(draft: dict[str, Any]) -> tuple[DraftLine, ...]:
     return tuple(DraftLine(sku=ln["sku"], qty=Decimal(ln["qty"]), unit=ln["unit"])
                  for ln in draft["lines"])
+
+
+def _unit_of(line: dict[str, Any], product: Product) -> str:
+    """A draft line's unit: as stored, or the product's default where none was named."""
+    return str(line["unit"] or product.default_unit)
+
+
+def _unit_named(word: str) -> str | None:
+    """The generic unit a word of the shop's names ('cs', 'dozn'), or None."""
+    return unit_word(word) or misspelt_unit(word)
 
 
 def _drop_withdrawn(state: State, snapshot: CatalogSnapshot) -> tuple[str, ...]:
