@@ -125,21 +125,20 @@ def settle_scheme(factory: UnitOfWorkFactory, scheme_id: str, catalog: Mapping[s
             amount = settlement_amount(scheme, delivered_in_window(orders, scheme, catalog),
                                        catalog)
             if amount > 0:
-                earned.append((party, amount))
+                earned.append((party, amount, client_id))
     # Every note is checked before any is written: a refusal half-way would leave some
     # parties credited and the rest not.
-    for party, amount in earned:
+    for party, amount, _ in earned:
         if amount > MAX_AMOUNT:  # what record_note would refuse, after the others were written
             raise InvalidInput(f"{party.id} would be credited {format_rupees(amount)}, more "
                                f"than one ledger entry takes ({format_rupees(MAX_AMOUNT)}); "
                                "nothing was settled")
     done = [Settlement(party.id, settled[party.id].credit, False) for party in parties
             if party.id in settled]
-    for party, amount in earned:
+    for party, amount, client_id in earned:
         posted = record_note(RecordNote(
-            client_id=f"{SETTLEMENT_CLIENT_ID}{scheme.id}:{party.id}", party_id=party.id,
-            kind="credit_note",
-            amount=amount, on=scheme.valid_to + timedelta(days=1) if scheme.valid_to else today,
+            client_id=client_id, party_id=party.id, kind="credit_note", amount=amount,
+            on=scheme.valid_to + timedelta(days=1) if scheme.valid_to else today,
             ref=f"QPS-{scheme.id}"[:64], narration=f"{scheme.name}: period scheme settled"),
             factory(), now)
         done.append(Settlement(party.id, posted.entry.credit, posted.created))
