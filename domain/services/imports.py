@@ -84,7 +84,6 @@ def _dependencies_first(parties: Sequence[Party], first: dict[str, set[str]]
     """The parties in an order where each comes after those in `first[its id]` (the party
     giving up the phone it takes, its distributor), else in file order; and the ids left
     in a circle, which no order serves."""
-    by_id = {p.id: p for p in parties}
     waiting = {pid: set(deps) for pid, deps in first.items()}
     ordered: list[Party] = []
     while True:
@@ -93,7 +92,7 @@ def _dependencies_first(parties: Sequence[Party], first: dict[str, set[str]]
             break
         for party in ready:
             del waiting[party.id]
-            ordered.append(by_id[party.id])
+        ordered += ready
         for deps in waiting.values():
             deps.difference_update(p.id for p in ready)
     return ordered, sorted(waiting)
