@@ -25,6 +25,7 @@ from domain.services.statements import statement
 
 router = APIRouter(prefix="/api", tags=["ledger"])
 
+
 def _callers_own(client_id: str) -> str:
     if (problem := client_id_problem(client_id)) is not None:
         raise ValueError(problem)
