@@ -8,6 +8,7 @@ check uses twilio's own RequestValidator. A WhatsApp message over Twilio holds a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -16,7 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.messages import IncomingMessage, Reply, message_id_ok
 from bot.order_commands import typed
 from bot.outbound import Outbound, SendFailed
-from bot.send_progress import InMemorySendProgress, SendProgress, Step, run_steps
+from bot.send_progress import InMemorySendProgress, SendProgress, run_steps
 
 MAX_CHARS = 1600
 CHANNEL = "whatsapp"
@@ -109,11 +110,8 @@ class TwilioSender:
         self.progress = progress or InMemorySendProgress()
 
     async def send(self, out: Outbound) -> None:
-        def step(to: str, body: str) -> Step:
-            return lambda: self._post(to, body)
-
         await run_steps(self.progress, out.key, [
-            step(out.to, piece) for reply in out.replies
+            partial(self._post, out.to, piece) for reply in out.replies
             for piece in split_text(render_text(reply))])
 
     async def _post(self, to: str, body: str) -> None:

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
@@ -32,7 +33,7 @@ from redis import Redis
 from bot.channels.twilio_whatsapp import render_text, split_text
 from bot.messages import Button, IncomingMessage, Reply, message_id_ok
 from bot.outbound import Outbound, SendFailed
-from bot.send_progress import InMemorySendProgress, SendProgress, Step, run_steps
+from bot.send_progress import InMemorySendProgress, SendProgress, run_steps
 
 log = logging.getLogger("dms.whatsapp_cloud")
 
@@ -394,12 +395,9 @@ class CloudSender:
         if last is None or self.clock() - last >= WINDOW_SECONDS:
             await self._template_from(out, messages)
             return
-
-        def step(message: dict[str, Any]) -> Step:
-            return lambda: self._post(out.to, message)
-
         try:
-            await run_steps(self.progress, out.key, [step(m) for _, m in messages])
+            await run_steps(self.progress, out.key,
+                            [partial(self._post, out.to, m) for _, m in messages])
         except WindowClosed:
             # Meta's clock disagrees with ours (a customer message that reached us late, say):
             # what is left goes as the template.
