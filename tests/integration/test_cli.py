@@ -118,7 +118,7 @@ def test_scheme_files_that_explode_are_refused_quickly_and_politely(
     anchors += [f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 7)]
     laughs.write_text("- id: A\n  kind: discount\n  anchors: [" + ", ".join(anchors) + "]\n"
                       "- id: B\n  kind: *a6\n")
-    assert main(["schemes", "import", str(laughs)]) in (1, 2)
+    assert main(["schemes", "import", str(laughs)]) == 1  # row errors, as any bad scheme
     err = capsys.readouterr().err
     assert len(err) < 10_000 and "Traceback" not in err
 
