@@ -43,6 +43,7 @@ import json
 import os
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -395,6 +396,40 @@ def start_server(name: str, cmd: list[str], env: dict[str, str], port: int, work
     raise SystemExit(f"{name} did not answer /healthz in {STARTUP_TIMEOUT_S:.0f} s; see {log_path}")
 
 
+# The services every target shares, by process name: their CPU per message shows what a
+# target's database and Redis work costs beside its own (a machine-wide floor: PostgreSQL's
+# backends, WAL writer and checkpointer alike).
+SERVICE_PROCESSES = {"postgres": "pg", "redis-server": "redis"}
+
+
+def service_cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) used so far by the processes in SERVICE_PROCESSES, and by this
+    process's reaped children (wrk: each run starts and ends between two readings). A process
+    that exits between two readings loses its share: PostgreSQL's pooled backends live on."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys(SERVICE_PROCESSES.values(), 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = SERVICE_PROCESSES.get(stat[stat.index("(") + 1:stat.rindex(")")])
+        if name is not None:
+            fields = stat.rsplit(")", 1)[1].split()
+            used[name] += (int(fields[11]) + int(fields[12])) / ticks
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used["wrk"] = children.ru_utime + children.ru_stime
+    return used
+
+
+def busy_cpu_seconds() -> float:
+    """The whole machine's non-idle CPU time so far (/proc/stat: all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 # -- wrk ------------------------------------------------------------------------------------
 
 
@@ -414,6 +449,8 @@ class WrkResult:
     answered: int = 0  # 200s over warm-up and measured run: what the loss check counts
     cpu_ms_per_msg: float | None = None  # the server's workers, user + system
     system_share: float | None = None  # of that CPU time, the kernel's part
+    service_ms_per_msg: dict[str, float] = field(default_factory=dict)  # pg, redis, wrk
+    busy_cpus: float | None = None  # the machine's non-idle CPUs over the measured run
 
     @property
     def rate(self) -> float:
@@ -469,12 +506,18 @@ def drive(server: Server, streams: list[Stream], workdir: Path, args: argparse.N
         stream.write(Path(f"{prefix}.{n}.txt"), per_thread)
     profilers = start_profilers(server, args) if args.py_spy and server.name == "dms" else []
     user_before, system_before = server.cpu_seconds()
+    services_before, busy_before = service_cpu_seconds(), busy_cpu_seconds()
+    clock_before = time.monotonic()
     result = run_wrk(server, prefix, args.duration, args)
     if result.ok:
         user, system = server.cpu_seconds()
+        services, busy = service_cpu_seconds(), busy_cpu_seconds()
         result.cpu_ms_per_msg = (user - user_before + system - system_before) * 1000 / result.ok
         result.system_share = (system - system_before) / max(
             user - user_before + system - system_before, 1e-9)
+        result.service_ms_per_msg = {name: (used - services_before[name]) * 1000 / result.ok
+                                     for name, used in services.items()}
+        result.busy_cpus = (busy - busy_before) / (time.monotonic() - clock_before)
     for profiler in profilers:
         profiler.wait(timeout=args.duration + 60)
     for stream, sent in zip(streams, result.sent, strict=True):
@@ -569,7 +612,7 @@ def unannounced_orders(database_url: str, started: datetime, sent: set[str], sho
     """Orders of the run that no reply to a message the bench sent announces, each with the
     message that did announce it (if any: another client of the same database?) and its
     shop's messages, so that a mismatch says which message did what."""
-    lines = []
+    lines: list[str] = []
     with psycopg.connect(database_url) as conn:
         orders = conn.execute(
             "SELECT o.number, o.party_id, o.created_at, m.key FROM sales_order o LEFT JOIN "
@@ -637,18 +680,33 @@ def measure(name: str, args: argparse.Namespace, env: dict[str, str], workdir: P
     return outcome
 
 
+def floor_at_target(dms: WrkResult, rate: float) -> str:
+    """What the target rate would take of the machine at the CPU per message just measured:
+    the services' part (database, Redis, load generator) alone, then with the app's."""
+    services = sum(dms.service_ms_per_msg.values()) * rate / 1000
+    app = (dms.cpu_ms_per_msg or 0.0) * rate / 1000
+    return (f"at {rate:,.0f} msg/s (the target) this work per message would take "
+            f"{services:.2f} CPUs for PostgreSQL, Redis and wrk alone, {services + app:.2f} "
+            f"with the app's; the machine has {os.cpu_count()}")
+
+
 def report(outcomes: dict[str, Outcome]) -> int:
     print()
     print(f"{'':<10}{'msgs/s':>10}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}"
-          f"{'errors':>9}{'cpu ms/msg':>12}{'sys %':>7}")
+          f"{'errors':>9}{'cpu ms/msg':>12}{'sys %':>7}{'pg':>7}{'redis':>7}{'wrk':>7}"
+          f"{'busy':>7}")
     for name, o in outcomes.items():
         r = o.result
         cpu = f"{r.cpu_ms_per_msg:.2f}" if r.cpu_ms_per_msg is not None else "-"
         system = f"{100 * r.system_share:.0f}" if r.system_share is not None else "-"
+        services = "".join(f"{r.service_ms_per_msg[s]:>7.2f}" if s in r.service_ms_per_msg
+                           else f"{'-':>7}" for s in ("pg", "redis", "wrk"))
+        busy = f"{r.busy_cpus:.2f}" if r.busy_cpus is not None else "-"
         print(f"{name:<10}{r.rate:>10,.0f}{r.p50_ms:>10.1f}{r.p90_ms:>10.1f}{r.p99_ms:>10.1f}"
-              f"{r.max_ms:>10.1f}{r.error_count:>9}{cpu:>12}{system:>7}")
+              f"{r.max_ms:>10.1f}{r.error_count:>9}{cpu:>12}{system:>7}{services}{busy:>7}")
     print("(cpu ms/msg: the served app's worker processes only, user + system, over the "
-          "measured run; sys %: the kernel's share of it)")
+          "measured run; sys %: the kernel's share of it; pg, redis, wrk: the CPU ms per message "
+          f"of those processes, machine-wide; busy: non-idle CPUs of {os.cpu_count()})")
     status = 0
     for ours in ("dms", "dms-edge"):
         for ref in ("bare", "stateful"):
@@ -661,6 +719,7 @@ def report(outcomes: dict[str, Outcome]) -> int:
         on_target = ratio >= TARGET_RATIO and dms.result.p99_ms <= TARGET_P99_MS
         print(f"target: dms >= {TARGET_RATIO} x stateful and p99 <= {TARGET_P99_MS:.0f} ms: "
               f"{'met' if on_target else 'NOT met'}")
+        print(floor_at_target(dms.result, TARGET_RATIO * outcomes["stateful"].result.rate))
         status = 0 if on_target else 3
     for o in outcomes.values():
         for note in o.notes:
@@ -749,6 +808,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(args.json).write_text(json.dumps({
                 name: {"msgs_per_s": o.result.rate, "p50_ms": o.result.p50_ms,
                        "cpu_ms_per_msg": o.result.cpu_ms_per_msg,
+                       "service_ms_per_msg": o.result.service_ms_per_msg,
+                       "busy_cpus": o.result.busy_cpus,
                        "p90_ms": o.result.p90_ms, "p99_ms": o.result.p99_ms,
                        "errors": o.result.errors, "non_200": o.result.not_ok,
                        "problems": o.problems, "notes": o.notes}
