@@ -22,8 +22,9 @@ What one run does:
    items, then YES, sometimes "statement" or "my orders". One phone's messages all go through
    one wrk thread, round-robin over ~500 phones, so its next message leaves only after
    hundreds of others: in order and one at a time, as from a real phone.
-4. Prints messages/s, p50/p99 and errors for each, the ratios dms/bare and dms/stateful, and
-   checks that no answered message was lost (every 200 has its inbound_message row, resp.
+4. Prints messages/s, p50/p99 and errors for each, the CPU per message of the app and of
+   PostgreSQL, Redis and wrk, the ratios dms/bare and dms/stateful, what the target rate
+   would take of the machine at the measured cost per message, and checks that no answered message was lost (every 200 has its inbound_message row, resp.
    bench_inbound row) and that every YES placed exactly one order.
 
 `--targets ...,dms-edge` adds the app answering the same signed posts without a MessageSid
