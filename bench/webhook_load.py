@@ -24,8 +24,9 @@ What one run does:
    hundreds of others: in order and one at a time, as from a real phone.
 4. Prints messages/s, p50/p99 and errors for each, the CPU per message of the app and of
    PostgreSQL, Redis and wrk, the ratios dms/bare and dms/stateful, what the target rate
-   would take of the machine at the measured cost per message, and checks that no answered message was lost (every 200 has its inbound_message row, resp.
-   bench_inbound row) and that every YES placed exactly one order.
+   would take of the machine at the measured cost per message, and checks that no answered
+   message was lost (every 200 has its inbound_message row, resp. bench_inbound row) and that
+   every YES placed exactly one order.
 
 `--targets ...,dms-edge` adds the app answering the same signed posts without a MessageSid
 (empty TwiML before the inbox): the cost of its HTTP edge alone, the ceiling for any handler.
