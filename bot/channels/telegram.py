@@ -17,6 +17,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeAlias
 
 from starlette.concurrency import run_in_threadpool
@@ -205,24 +206,22 @@ class TelegramSender:
         except ValueError as exc:
             raise SendFailed(f"not a Telegram chat id: {out.to!r}", retryable=False) from exc
 
-        def text(piece: Piece) -> Step:
-            async def step() -> None:
-                await self._wait_for_slot(chat_id)
-                await self._call(self.bot.send_message(
-                    chat_id, piece.html, parse_mode=ParseMode.HTML, reply_markup=piece.markup))
-            return step
-
-        def document(doc: Document) -> Step:
-            async def step() -> None:
-                await self._call(self.bot.send_document(
-                    chat_id, InputFile(doc.content.encode("utf-8"), filename=doc.filename),
-                    filename=doc.filename))
-            return step
-
         # Files (a long statement as CSV) follow the replies' text.
-        steps = [text(piece) for reply in out.replies for piece in render(reply)]
-        steps += [document(r.document) for r in out.replies if r.document is not None]
+        steps: list[Step] = [partial(self._send_text, chat_id, piece)
+                             for reply in out.replies for piece in render(reply)]
+        steps += [partial(self._send_document, chat_id, r.document)
+                  for r in out.replies if r.document is not None]
         await run_steps(self.progress, out.key, steps)
+
+    async def _send_text(self, chat_id: int, piece: Piece) -> None:
+        await self._wait_for_slot(chat_id)
+        await self._call(self.bot.send_message(
+            chat_id, piece.html, parse_mode=ParseMode.HTML, reply_markup=piece.markup))
+
+    async def _send_document(self, chat_id: int, doc: Document) -> None:
+        await self._call(self.bot.send_document(
+            chat_id, InputFile(doc.content.encode("utf-8"), filename=doc.filename),
+            filename=doc.filename))
 
     @staticmethod
     async def _call(request: Awaitable[object]) -> None:
