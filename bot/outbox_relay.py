@@ -1,11 +1,10 @@
 """Moves committed notices from the outbox to the outbound queue, on the party's channel.
 
 Claim, enqueue, mark relayed, each committed on its own (with the in-process queue, mark
-relayed once sent or dead-lettered). The claim keeps the other app
-processes' relays off the rows while this one enqueues them. A crash after the claim leaves the
-rows to the next relay once the claim's lease runs out; a crash after the enqueue re-enqueues
-them then, and the queue drops the repeat by its key. So a notice is neither lost nor sent
-twice.
+relayed once sent or dead-lettered). The claim keeps the other app processes' relays off the
+rows while this one enqueues them. A crash after the claim leaves the rows to the next relay
+once the claim's lease runs out; a crash after the enqueue re-enqueues them then, and the
+queue drops the repeat by its key. So a notice is neither lost nor sent twice.
 """
 
 from __future__ import annotations
